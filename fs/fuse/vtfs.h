@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio_fs.ko internals: a virtio transport for fuse.ko.
+ *
+ * The module is split by concern; this header is the only thing the parts
+ * share:
+ *
+ *   vtfs_device.c   virtio driver: config, virtqueues, tag registry, failure
+ *   vtfs_request.c  FUSE requests on request queues: mapping, replies, backlog
+ *   vtfs_hiprio.c   FORGET/BATCH_FORGET/INTERRUPT on the high-priority queue
+ *   vtfs_super.c    "virtiofs" file system type: options, mount, umount
+ *   vtfs_sysfs.c    /sys/fs/virtiofs/<index>/
+ *   vtfs_main.c     module init/exit
+ *
+ * Lifetime: a struct vtfs_device lives as long as its kobject.  References
+ * are held by the tag registry (probe to remove), by each fuse_conn using
+ * the device (fuse_iqueue.priv, dropped in the fiq ->release op) and by
+ * each per-queue sysfs kobject.
+ *
+ * Lock order: dev->lock (mutex) -> vtfs_queue.lock -> fuse_iqueue.lock.
+ * Requests are never ended (fuse_request_end) with a spinlock held.
+ */
+#ifndef _FS_FUSE_VTFS_H
+#define _FS_FUSE_VTFS_H
+
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/workqueue.h>
+#include "linux/virtio_fs.h"
+
+#include "fuse_i.h"
+
+#define VTFS_NAME		"virtiofs"
+
+/* Per-request timeout in seconds unless "request_timeout=" says otherwise. */
+extern unsigned int vtfs_default_timeout;
+
+/* sg entries a request needs besides its pages: in/out headers and args. */
+#define VTFS_SG_OVERHEAD	4
+
+/*
+ * Bit 0 of a request's unique id marks an INTERRUPT for it; fuse.ko's
+ * dev.c keeps this private, the protocol (and libfuse) depend on it.
+ */
+#define VTFS_INT_REQ_BIT	1ULL
+
+/* Most forgets sent in one FUSE_BATCH_FORGET message. */
+#define VTFS_FORGET_BATCH	64
+
+enum vtfs_state {
+	VTFS_LIVE,		/* queues running */
+	VTFS_FAILED,		/* device reset after a timeout; no I/O */
+	VTFS_REMOVED,		/* driver unbound; vdev and vqs are gone */
+};
+
+/* Counters shown in sysfs; updated under the owning queue's lock. */
+struct vtfs_queue_stats {
+	u64 requests;		/* buffers made available to the device */
+	u64 kicks;		/* notifications sent to the device */
+	u64 full;		/* submissions deferred: ring full or no memory */
+	u64 bad_replies;	/* replies that failed validation */
+	u64 timeouts;		/* requests that got no reply in time */
+};
+
+struct vtfs_device;
+
+/*
+ * One virtqueue.  @lock protects @vq operations, @running, @inflight,
+ * @backlog, @nr_inflight and @stats.  @vq may only be touched while
+ * @running is true, under @lock.
+ */
+struct vtfs_queue {
+	spinlock_t lock;
+	struct virtqueue *vq;
+	struct vtfs_device *dev;
+	bool running;
+	bool hiprio;
+	unsigned int index;		/* virtqueue index */
+	unsigned int nr_inflight;
+	struct list_head inflight;	/* struct vtfs_req, oldest first */
+	struct list_head backlog;	/* waiting for ring space or memory */
+	u64 reaped;			/* used buffers taken back so far */
+	struct work_struct done_work;	/* reap used buffers */
+	struct delayed_work submit_work; /* retry the backlog */
+	struct vtfs_queue_stats stats;
+	atomic64_t interrupts;		/* used-buffer callbacks (irq context) */
+	struct kobject kobj;		/* queues/<name>/ in sysfs */
+	char name[24];
+};
+
+struct vtfs_device {
+	struct kobject kobj;		/* /sys/fs/virtiofs/<index> */
+	struct kobject *queues_kobj;
+	struct virtio_device *vdev;
+	struct list_head node;		/* on the tag registry */
+	char tag[VTFS_TAG_MAX + 1];
+	int index;
+
+	/*
+	 * @lock serialises mount, unmount, failure and removal; it protects
+	 * @state, @fc and @timeout.  @conn_lock (a spinlock, for the hiprio
+	 * worker) also protects @fc: both are held to change it.
+	 */
+	struct mutex lock;
+	spinlock_t conn_lock;
+	enum vtfs_state state;
+	struct fuse_conn *fc;
+	unsigned long timeout;		/* jiffies, 0: never time out */
+
+	unsigned int nr_queues;		/* hiprio + request queues */
+	struct vtfs_queue *queues;	/* [0] is hiprio */
+
+	struct work_struct hiprio_work;	/* send forgets and interrupts */
+	void *hiprio_held;		/* message waiting for ring space */
+	struct delayed_work watchdog;	/* request timeouts */
+
+	/* Requests refused after failure, ended from @end_work. */
+	spinlock_t end_lock;
+	struct list_head end_list;
+	struct work_struct end_work;
+};
+
+extern struct workqueue_struct *vtfs_wq;
+
+static inline unsigned int vtfs_nr_request_queues(struct vtfs_device *dev)
+{
+	return dev->nr_queues - VTFS_FIRST_REQUEST_QUEUE;
+}
+
+/* vtfs_device.c */
+int vtfs_register_driver(void);
+void vtfs_unregister_driver(void);
+struct vtfs_device *vtfs_find_device(const char *tag);
+void vtfs_get_device(struct vtfs_device *dev);
+void vtfs_put_device(struct vtfs_device *dev);
+void vtfs_fail_device(struct vtfs_device *dev, int error);
+void vtfs_device_release(struct kobject *kobj);
+const char *vtfs_state_name(enum vtfs_state state);
+
+/* vtfs_request.c */
+extern const struct fuse_iqueue_ops vtfs_fiq_ops;
+void vtfs_queue_init(struct vtfs_queue *q, struct vtfs_device *dev,
+		     unsigned int index);
+void vtfs_request_done(struct virtqueue *vq);
+void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
+void vtfs_end_refused(struct work_struct *work);
+void vtfs_watchdog(struct work_struct *work);
+void vtfs_arm_watchdog(struct vtfs_device *dev);
+unsigned int vtfs_max_pages(struct vtfs_device *dev);
+
+/* vtfs_hiprio.c */
+void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev);
+void vtfs_hiprio_done(struct virtqueue *vq);
+void vtfs_hiprio_send(struct work_struct *work);
+void vtfs_hiprio_reclaim(struct vtfs_device *dev);
+void vtfs_wake_forget_and_unlock(struct fuse_iqueue *fiq)
+	__releases(fiq->lock);
+void vtfs_wake_interrupt_and_unlock(struct fuse_iqueue *fiq)
+	__releases(fiq->lock);
+void vtfs_queue_interrupt(struct fuse_req *req);
+
+/* vtfs_super.c */
+int vtfs_register_fs(void);
+void vtfs_unregister_fs(void);
+
+/* vtfs_sysfs.c */
+int vtfs_sysfs_init(void);
+void vtfs_sysfs_exit(void);
+int vtfs_sysfs_add_device(struct vtfs_device *dev);
+void vtfs_sysfs_del_device(struct vtfs_device *dev);
+extern const struct kobj_type vtfs_device_ktype;
+
+#endif /* _FS_FUSE_VTFS_H */

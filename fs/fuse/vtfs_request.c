@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_fs.ko: FUSE requests on the request queues.
+ *
+ * fuse.ko queues a request on fiq->pending and calls
+ * ->wake_pending_and_unlock().  We pick the request queue of the current
+ * CPU, describe the request to the device as two scatter-gather lists
+ * (device-readable: in header, in args, in pages; device-writable: out
+ * header, out args, out pages) and make it available.  Fixed-size args
+ * travel through a bounce buffer in our per-request struct vtfs_req, since
+ * fuse passes some of them on the stack; page payloads are mapped in place.
+ *
+ * When the device returns the buffer, the reply is checked against what
+ * the request allows before anything is copied back: a malformed reply
+ * fails that request with -EIO instead of corrupting memory.
+ *
+ * A full ring (or no memory in atomic context) never fails a request: it
+ * waits on the queue's backlog and is retried from a worker when the
+ * device returns buffers.
+ */
+#include <linux/highmem.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include "vtfs.h"
+
+/* One request made available to the device; the virtqueue token. */
+struct vtfs_req {
+	struct list_head node;		/* on vtfs_queue.inflight */
+	struct fuse_req *req;
+	struct vtfs_queue *queue;
+	unsigned long sent;		/* jiffies */
+	unsigned int used_len;		/* bytes the device wrote */
+	unsigned int in_len;		/* bounce bytes for in args */
+	unsigned int nr_out_sg;		/* device-readable entries */
+	unsigned int nr_in_sg;		/* device-writable entries */
+	struct work_struct end_work;	/* for args that may block */
+	struct scatterlist *sg;		/* nr_out_sg + nr_in_sg entries */
+	u8 *bounce;			/* in args, then fixed out args */
+};
+
+static struct vtfs_queue *vtfs_queue_of(struct virtqueue *vq)
+{
+	struct vtfs_device *dev = vq->vdev->priv;
+
+	return &dev->queues[vq->index];
+}
+
+static struct fuse_args_pages *vtfs_pages_of(struct fuse_args *args)
+{
+	return container_of(args, struct fuse_args_pages, args);
+}
+
+/*
+ * Number of page entries covering @bytes of @ap's pages; fills @sg with
+ * them unless it is NULL.
+ */
+static unsigned int vtfs_map_pages(struct scatterlist *sg,
+				   struct fuse_args_pages *ap,
+				   unsigned int bytes)
+{
+	unsigned int n = 0;
+	unsigned int len;
+
+	while (bytes && n < ap->num_pages) {
+		len = min(bytes, ap->descs[n].length);
+		if (sg)
+			sg_set_page(&sg[n], ap->pages[n], len,
+				    ap->descs[n].offset);
+		bytes -= len;
+		n++;
+	}
+	return n;
+}
+
+static unsigned int vtfs_fixed_in_len(struct fuse_args *args)
+{
+	return fuse_len_args(args->in_numargs - args->in_pages,
+			     (struct fuse_arg *)args->in_args);
+}
+
+static unsigned int vtfs_fixed_out_len(struct fuse_args *args)
+{
+	return fuse_len_args(args->out_numargs - args->out_pages,
+			     args->out_args);
+}
+
+static unsigned int vtfs_page_bytes_in(struct fuse_args *args)
+{
+	return args->in_pages ? args->in_args[args->in_numargs - 1].size : 0;
+}
+
+static unsigned int vtfs_page_bytes_out(struct fuse_args *args)
+{
+	return args->out_pages ? args->out_args[args->out_numargs - 1].size : 0;
+}
+
+/* Fill the device-readable list: header, fixed in args, in pages. */
+static unsigned int vtfs_build_out_sg(struct vtfs_req *vr)
+{
+	struct fuse_req *req = vr->req;
+	struct fuse_args *args = req->args;
+	struct scatterlist *sg = vr->sg;
+	unsigned int n = 0;
+	unsigned int off = 0;
+	unsigned int i;
+
+	for (i = 0; i < args->in_numargs - args->in_pages; i++) {
+		memcpy(vr->bounce + off, args->in_args[i].value,
+		       args->in_args[i].size);
+		off += args->in_args[i].size;
+	}
+	sg_set_buf(&sg[n++], &req->in.h, sizeof(req->in.h));
+	if (vr->in_len)
+		sg_set_buf(&sg[n++], vr->bounce, vr->in_len);
+	if (args->in_pages)
+		n += vtfs_map_pages(&sg[n], vtfs_pages_of(args),
+				    vtfs_page_bytes_in(args));
+	return n;
+}
+
+/* Fill the device-writable list: header, fixed out args, out pages. */
+static unsigned int vtfs_build_in_sg(struct vtfs_req *vr)
+{
+	struct fuse_req *req = vr->req;
+	struct fuse_args *args = req->args;
+	struct scatterlist *sg = vr->sg + vr->nr_out_sg;
+	unsigned int fixed = vtfs_fixed_out_len(args);
+	unsigned int n = 0;
+
+	sg_set_buf(&sg[n++], &req->out.h, sizeof(req->out.h));
+	if (fixed)
+		sg_set_buf(&sg[n++], vr->bounce + vr->in_len, fixed);
+	if (args->out_pages)
+		n += vtfs_map_pages(&sg[n], vtfs_pages_of(args),
+				    vtfs_page_bytes_out(args));
+	return n;
+}
+
+/*
+ * Allocate the token for @req with its bounce buffer and sg entries in one
+ * piece (kmalloc memory, so the device may access the bounce buffer).
+ */
+static struct vtfs_req *vtfs_req_alloc(struct fuse_req *req, gfp_t gfp)
+{
+	struct fuse_args *args = req->args;
+	bool reply = test_bit(FR_ISREPLY, &req->flags);
+	unsigned int in_len = vtfs_fixed_in_len(args);
+	unsigned int out_len = reply ? vtfs_fixed_out_len(args) : 0;
+	unsigned int nr_out, nr_in = 0;
+	struct vtfs_req *vr;
+	size_t size;
+
+	nr_out = 1 + !!in_len;
+	if (args->in_pages)
+		nr_out += vtfs_map_pages(NULL, vtfs_pages_of(args),
+					 vtfs_page_bytes_in(args));
+	if (reply) {
+		nr_in = 1 + !!out_len;
+		if (args->out_pages)
+			nr_in += vtfs_map_pages(NULL, vtfs_pages_of(args),
+						vtfs_page_bytes_out(args));
+	}
+
+	size = sizeof(*vr) + (nr_out + nr_in) * sizeof(struct scatterlist);
+	vr = kmalloc(size + in_len + out_len, gfp);
+	if (!vr)
+		return NULL;
+	vr->req = req;
+	vr->in_len = in_len;
+	vr->nr_out_sg = nr_out;
+	vr->nr_in_sg = nr_in;
+	vr->sg = (struct scatterlist *)(vr + 1);
+	vr->bounce = (u8 *)vr + size;
+
+	sg_init_table(vr->sg, nr_out);
+	WARN_ON(vtfs_build_out_sg(vr) != nr_out);
+	if (reply) {
+		sg_init_table(vr->sg + nr_out, nr_in);
+		WARN_ON(vtfs_build_in_sg(vr) != nr_in);
+	}
+	return vr;
+}
+
+/* Caller holds q->lock and the request is in flight, so it is alive. */
+static void vtfs_catch_interrupt(struct fuse_req *req)
+{
+	/* Pairs with the barrier after set_bit(FR_INTERRUPTED) in fuse. */
+	smp_mb__after_atomic();
+	if (test_bit(FR_INTERRUPTED, &req->flags))
+		vtfs_queue_interrupt(req);
+}
+
+/* Make @vr available to the device.  Caller holds q->lock. */
+static int vtfs_add_locked(struct vtfs_queue *q, struct vtfs_req *vr)
+{
+	struct scatterlist *lists[2] = { vr->sg, vr->sg + vr->nr_out_sg };
+	struct fuse_req *req = vr->req;
+	int err;
+
+	if (!q->running)
+		return -ENOTCONN;
+	if (vr->nr_out_sg + vr->nr_in_sg > virtqueue_get_vring_size(q->vq) &&
+	    !virtio_has_feature(q->dev->vdev, VIRTIO_RING_F_INDIRECT_DESC))
+		return -E2BIG;
+
+	set_bit(FR_SENT, &req->flags);
+	err = virtqueue_add_sgs(q->vq, lists, 1, vr->nr_in_sg ? 1 : 0, vr,
+				GFP_ATOMIC);
+	if (err) {
+		clear_bit(FR_SENT, &req->flags);
+		return err;
+	}
+	vr->queue = q;
+	vr->sent = jiffies;
+	list_add_tail(&vr->node, &q->inflight);
+	q->nr_inflight++;
+	q->stats.requests++;
+	vtfs_catch_interrupt(req);
+
+	/* Notify under the lock: removal deletes the vq once it owns it. */
+	if (virtqueue_kick_prepare(q->vq)) {
+		q->stats.kicks++;
+		virtqueue_notify(q->vq);
+	}
+	return 0;
+}
+
+static int vtfs_submit(struct vtfs_queue *q, struct fuse_req *req, gfp_t gfp)
+{
+	struct vtfs_req *vr;
+	int err;
+
+	vr = vtfs_req_alloc(req, gfp);
+	if (!vr)
+		return -ENOMEM;
+	spin_lock(&q->lock);
+	err = vtfs_add_locked(q, vr);
+	spin_unlock(&q->lock);
+	if (err)
+		kfree(vr);
+	return err;
+}
+
+static bool vtfs_transient(int err)
+{
+	return err == -ENOSPC || err == -ENOMEM;
+}
+
+/*
+ * Fail @req without touching the device.  The submission path may hold
+ * fc->bg_lock, which fuse_request_end() takes, so a worker ends it.
+ */
+static void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req,
+			int err)
+{
+	req->out.h.error = err;
+	spin_lock(&dev->end_lock);
+	list_add_tail(&req->list, &dev->end_list);
+	spin_unlock(&dev->end_lock);
+	queue_work(vtfs_wq, &dev->end_work);
+}
+
+void vtfs_end_refused(struct work_struct *work)
+{
+	struct vtfs_device *dev = container_of(work, struct vtfs_device,
+					       end_work);
+	struct fuse_req *req, *next;
+	LIST_HEAD(reqs);
+
+	spin_lock(&dev->end_lock);
+	list_splice_init(&dev->end_list, &reqs);
+	spin_unlock(&dev->end_lock);
+
+	list_for_each_entry_safe(req, next, &reqs, list) {
+		list_del_init(&req->list);
+		fuse_request_end(req);
+	}
+}
+
+/* Queue behind earlier deferred requests so order is kept. */
+static void vtfs_defer(struct vtfs_queue *q, struct fuse_req *req,
+		       unsigned long delay)
+{
+	spin_lock(&q->lock);
+	list_add_tail(&req->list, &q->backlog);
+	q->stats.full++;
+	spin_unlock(&q->lock);
+	mod_delayed_work(vtfs_wq, &q->submit_work, delay);
+}
+
+static void vtfs_dispatch(struct vtfs_queue *q, struct fuse_req *req)
+{
+	bool behind;
+	int err;
+
+	spin_lock(&q->lock);
+	behind = !list_empty(&q->backlog);
+	if (behind)
+		list_add_tail(&req->list, &q->backlog);
+	spin_unlock(&q->lock);
+	if (behind)
+		return;
+
+	err = vtfs_submit(q, req, GFP_ATOMIC);
+	if (!err)
+		return;
+	if (vtfs_transient(err))
+		vtfs_defer(q, req, 0);
+	else
+		vtfs_refuse(q->dev, req, err);
+}
+
+/* Worker: retry the backlog in order until the ring is full again. */
+static void vtfs_submit_backlog(struct work_struct *work)
+{
+	struct vtfs_queue *q = container_of(to_delayed_work(work),
+					    struct vtfs_queue, submit_work);
+	struct fuse_req *req;
+	u64 reaped;
+	int err;
+
+	for (;;) {
+		spin_lock(&q->lock);
+		req = list_first_entry_or_null(&q->backlog, struct fuse_req,
+					       list);
+		if (req)
+			list_del_init(&req->list);
+		reaped = q->reaped;
+		spin_unlock(&q->lock);
+		if (!req)
+			return;
+
+		err = vtfs_submit(q, req, GFP_NOIO);
+		if (!err)
+			continue;
+		if (!vtfs_transient(err)) {
+			vtfs_refuse(q->dev, req, err);
+			continue;
+		}
+
+		spin_lock(&q->lock);
+		list_add(&req->list, &q->backlog);
+		/* Buffers came back meanwhile: the reaper saw no backlog. */
+		if (q->reaped != reaped)
+			err = 0;
+		spin_unlock(&q->lock);
+		if (err == -ENOMEM)
+			mod_delayed_work(vtfs_wq, &q->submit_work, HZ / 50);
+		if (err)
+			return;
+	}
+}
+
+static void vtfs_zero_tail(struct fuse_args_pages *ap, unsigned int filled)
+{
+	unsigned int i, len;
+
+	for (i = 0; i < ap->num_pages; i++) {
+		len = ap->descs[i].length;
+		if (filled < len)
+			zero_user_segment(ap->pages[i],
+					  ap->descs[i].offset + filled,
+					  ap->descs[i].offset + len);
+		filled -= min(filled, len);
+	}
+}
+
+static const char *vtfs_check_header(struct vtfs_req *vr)
+{
+	struct fuse_req *req = vr->req;
+	struct fuse_out_header *oh = &req->out.h;
+
+	if (vr->used_len < sizeof(*oh))
+		return "shorter than a reply header";
+	if (oh->unique != req->in.h.unique)
+		return "unique does not match the request";
+	if (oh->len < sizeof(*oh) || oh->len > vr->used_len)
+		return "length disagrees with what the device wrote";
+	if (oh->error > 0 || oh->error <= -512)
+		return "error code out of range";
+	return NULL;
+}
+
+/*
+ * The payload must fill the out args exactly, except that a variable
+ * sized last arg (out_argvar) may come back shorter.
+ */
+static const char *vtfs_fit_payload(struct fuse_args *args,
+				    unsigned int payload)
+{
+	unsigned int want = fuse_len_args(args->out_numargs, args->out_args);
+	struct fuse_arg *last;
+
+	if (payload > want)
+		return "payload longer than the request allows";
+	if (payload == want)
+		return NULL;
+	last = &args->out_args[args->out_numargs - 1];
+	if (!args->out_argvar || want - payload > last->size)
+		return "payload shorter than the request needs";
+	last->size -= want - payload;
+	return NULL;
+}
+
+static void vtfs_copy_out(struct vtfs_req *vr)
+{
+	struct fuse_args *args = vr->req->args;
+	const u8 *src = vr->bounce + vr->in_len;
+	unsigned int i;
+
+	for (i = 0; i < args->out_numargs - args->out_pages; i++) {
+		memcpy(args->out_args[i].value, src, args->out_args[i].size);
+		src += args->out_args[i].size;
+	}
+	if (args->out_pages && args->page_zeroing)
+		vtfs_zero_tail(vtfs_pages_of(args),
+			       args->out_args[args->out_numargs - 1].size);
+}
+
+/* Check the reply and copy it out; returns 0 or a negative errno. */
+static int vtfs_take_reply(struct vtfs_req *vr)
+{
+	struct fuse_req *req = vr->req;
+	struct fuse_out_header *oh = &req->out.h;
+	const char *why;
+
+	if (!test_bit(FR_ISREPLY, &req->flags))
+		return 0;
+	why = vtfs_check_header(vr);
+	if (!why && !oh->error)
+		why = vtfs_fit_payload(req->args, oh->len - sizeof(*oh));
+	if (why) {
+		pr_warn_ratelimited("%s: tag %s: bad reply to opcode %u unique %llu: %s\n",
+				    VTFS_NAME, vr->queue->dev->tag,
+				    req->in.h.opcode, req->in.h.unique, why);
+		return -EIO;
+	}
+	if (!oh->error)
+		vtfs_copy_out(vr);
+	return 0;
+}
+
+static void vtfs_end(struct vtfs_req *vr)
+{
+	struct fuse_req *req = vr->req;
+
+	kfree(vr);
+	fuse_request_end(req);
+}
+
+static void vtfs_end_work(struct work_struct *work)
+{
+	vtfs_end(container_of(work, struct vtfs_req, end_work));
+}
+
+/* A request ends with @err (0: the reply, already checked). */
+static void vtfs_finish(struct vtfs_req *vr, int err)
+{
+	struct fuse_req *req = vr->req;
+
+	clear_bit(FR_SENT, &req->flags);
+	if (err)
+		req->out.h.error = err;
+	/* Ending may sleep for these; do not hold up the other replies. */
+	if (req->args->may_block) {
+		INIT_WORK(&vr->end_work, vtfs_end_work);
+		queue_work(vtfs_wq, &vr->end_work);
+		return;
+	}
+	vtfs_end(vr);
+}
+
+/* Caller holds q->lock. */
+static void vtfs_collect_used(struct vtfs_queue *q, struct list_head *done)
+{
+	struct vtfs_req *vr;
+	unsigned int len;
+
+	while ((vr = virtqueue_get_buf(q->vq, &len)) != NULL) {
+		vr->used_len = len;
+		list_move_tail(&vr->node, done);
+		q->nr_inflight--;
+		q->reaped++;
+	}
+}
+
+static void vtfs_reap(struct work_struct *work)
+{
+	struct vtfs_queue *q = container_of(work, struct vtfs_queue,
+					    done_work);
+	struct vtfs_req *vr, *next;
+	bool backlog;
+	LIST_HEAD(done);
+
+	spin_lock(&q->lock);
+	if (!q->running) {
+		spin_unlock(&q->lock);
+		return;
+	}
+	do {
+		virtqueue_disable_cb(q->vq);
+		vtfs_collect_used(q, &done);
+	} while (!virtqueue_enable_cb(q->vq) && !virtqueue_is_broken(q->vq));
+	backlog = !list_empty(&q->backlog);
+	spin_unlock(&q->lock);
+
+	if (backlog)
+		mod_delayed_work(vtfs_wq, &q->submit_work, 0);
+
+	list_for_each_entry_safe(vr, next, &done, node) {
+		list_del(&vr->node);
+		vtfs_finish(vr, vtfs_take_reply(vr));
+	}
+}
+
+void vtfs_request_done(struct virtqueue *vq)
+{
+	struct vtfs_queue *q = vtfs_queue_of(vq);
+
+	atomic64_inc(&q->interrupts);
+	queue_work(vtfs_wq, &q->done_work);
+}
+
+/*
+ * After a device reset: replies the device completed are delivered, the
+ * rest fail with @err.  Caller holds dev->lock; q->running is false.
+ */
+void vtfs_reclaim_queue(struct vtfs_queue *q, int err)
+{
+	struct vtfs_req *vr, *next;
+	struct fuse_req *req, *rnext;
+	LIST_HEAD(done);
+	LIST_HEAD(lost);
+	LIST_HEAD(waiting);
+
+	spin_lock(&q->lock);
+	vtfs_collect_used(q, &done);
+	while ((vr = virtqueue_detach_unused_buf(q->vq)) != NULL) {
+		list_move_tail(&vr->node, &lost);
+		q->nr_inflight--;
+	}
+	list_splice_init(&q->backlog, &waiting);
+	spin_unlock(&q->lock);
+
+	list_for_each_entry_safe(vr, next, &done, node) {
+		list_del(&vr->node);
+		vtfs_finish(vr, vtfs_take_reply(vr));
+	}
+	list_for_each_entry_safe(vr, next, &lost, node) {
+		list_del(&vr->node);
+		vtfs_finish(vr, err);
+	}
+	list_for_each_entry_safe(req, rnext, &waiting, list) {
+		list_del_init(&req->list);
+		req->out.h.error = err;
+		fuse_request_end(req);
+	}
+}
+
+static struct vtfs_queue *vtfs_pick_queue(struct vtfs_device *dev)
+{
+	unsigned int cpu = raw_smp_processor_id();
+
+	return &dev->queues[VTFS_FIRST_REQUEST_QUEUE +
+			    cpu % vtfs_nr_request_queues(dev)];
+}
+
+static void vtfs_wake_pending_and_unlock(struct fuse_iqueue *fiq)
+	__releases(fiq->lock)
+{
+	struct vtfs_device *dev = fiq->priv;
+	struct fuse_req *req, *next;
+	struct vtfs_queue *q;
+	LIST_HEAD(reqs);
+
+	list_for_each_entry(req, &fiq->pending, list)
+		clear_bit(FR_PENDING, &req->flags);
+	list_splice_init(&fiq->pending, &reqs);
+	spin_unlock(&fiq->lock);
+
+	q = vtfs_pick_queue(dev);
+	list_for_each_entry_safe(req, next, &reqs, list) {
+		list_del_init(&req->list);
+		vtfs_dispatch(q, req);
+	}
+}
+
+static void vtfs_fiq_release(struct fuse_iqueue *fiq)
+{
+	vtfs_put_device(fiq->priv);
+}
+
+const struct fuse_iqueue_ops vtfs_fiq_ops = {
+	.wake_forget_and_unlock		= vtfs_wake_forget_and_unlock,
+	.wake_interrupt_and_unlock	= vtfs_wake_interrupt_and_unlock,
+	.wake_pending_and_unlock	= vtfs_wake_pending_and_unlock,
+	.release			= vtfs_fiq_release,
+};
+
+/* Blocking lock requests wait for other lock holders, not for a device. */
+static bool vtfs_may_wait_forever(struct vtfs_req *vr)
+{
+	return vr->req->in.h.opcode == FUSE_SETLKW;
+}
+
+static bool vtfs_queue_stalled(struct vtfs_queue *q, unsigned long timeout,
+			       u32 *opcode)
+{
+	struct vtfs_req *vr;
+	bool stalled = false;
+
+	spin_lock(&q->lock);
+	list_for_each_entry(vr, &q->inflight, node) {
+		if (vtfs_may_wait_forever(vr))
+			continue;
+		/* Oldest first: if this one is in time, all later are. */
+		stalled = time_after(jiffies, vr->sent + timeout);
+		if (stalled) {
+			*opcode = vr->req->in.h.opcode;
+			q->stats.timeouts++;
+		}
+		break;
+	}
+	spin_unlock(&q->lock);
+	return stalled;
+}
+
+static unsigned long vtfs_watchdog_period(unsigned long timeout)
+{
+	return clamp(timeout / 5, (unsigned long)HZ, 10UL * HZ);
+}
+
+void vtfs_arm_watchdog(struct vtfs_device *dev)
+{
+	unsigned long timeout = READ_ONCE(dev->timeout);
+
+	if (timeout)
+		mod_delayed_work(vtfs_wq, &dev->watchdog,
+				 vtfs_watchdog_period(timeout));
+}
+
+/*
+ * The device gives no sign when the daemon behind it dies: requests just
+ * never come back.  A request older than the timeout means the device is
+ * gone for us; reset it so its requests (and all later ones) fail.
+ */
+void vtfs_watchdog(struct work_struct *work)
+{
+	struct vtfs_device *dev = container_of(to_delayed_work(work),
+					       struct vtfs_device, watchdog);
+	unsigned long timeout = READ_ONCE(dev->timeout);
+	unsigned int i;
+	u32 opcode;
+
+	if (!timeout || READ_ONCE(dev->state) != VTFS_LIVE)
+		return;
+	for (i = VTFS_FIRST_REQUEST_QUEUE; i < dev->nr_queues; i++) {
+		if (vtfs_queue_stalled(&dev->queues[i], timeout, &opcode)) {
+			pr_err("%s: tag %s: opcode %u got no reply in %lu s; resetting the device, I/O fails until it is probed again\n",
+			       VTFS_NAME, dev->tag, opcode, timeout / HZ);
+			vtfs_fail_device(dev, -ETIMEDOUT);
+			return;
+		}
+	}
+	if (READ_ONCE(dev->fc))
+		vtfs_arm_watchdog(dev);
+}
+
+unsigned int vtfs_max_pages(struct vtfs_device *dev)
+{
+	unsigned int ring = UINT_MAX;
+	unsigned int i;
+
+	for (i = VTFS_FIRST_REQUEST_QUEUE; i < dev->nr_queues; i++)
+		ring = min(ring, virtqueue_get_vring_size(dev->queues[i].vq));
+	/* Pages may be mapped in both directions (ioctl). */
+	return ring > VTFS_SG_OVERHEAD ? (ring - VTFS_SG_OVERHEAD) / 2 : 1;
+}
+
+void vtfs_queue_init(struct vtfs_queue *q, struct vtfs_device *dev,
+		     unsigned int index)
+{
+	spin_lock_init(&q->lock);
+	q->dev = dev;
+	q->index = index;
+	INIT_LIST_HEAD(&q->inflight);
+	INIT_LIST_HEAD(&q->backlog);
+	INIT_WORK(&q->done_work, vtfs_reap);
+	INIT_DELAYED_WORK(&q->submit_work, vtfs_submit_backlog);
+	snprintf(q->name, sizeof(q->name), "request.%u",
+		 index - VTFS_FIRST_REQUEST_QUEUE);
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_fs.ko: the "virtiofs" file system type.
+ *
+ *   mount -t virtiofs [-o OPTIONS] TAG DIR
+ *
+ * The source is the device's tag.  All mounts of one tag share one
+ * superblock and so one fuse_conn; the connection holds a reference on the
+ * device until its last mount is gone.
+ */
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "vtfs.h"
+
+unsigned int vtfs_default_timeout = 120;
+module_param_named(request_timeout, vtfs_default_timeout, uint, 0644);
+MODULE_PARM_DESC(request_timeout,
+		 "Seconds a request may wait for the device before it is reset (0: forever; default 120)");
+
+enum {
+	OPT_DAX,
+	OPT_DAX_MODE,
+	OPT_DEFAULT_PERMISSIONS,
+	OPT_ALLOW_OTHER,
+	OPT_REQUEST_TIMEOUT,
+};
+
+static const struct fs_parameter_spec vtfs_parameters[] = {
+	fsparam_flag("dax", OPT_DAX),
+	fsparam_string("dax", OPT_DAX_MODE),
+	fsparam_flag("default_permissions", OPT_DEFAULT_PERMISSIONS),
+	fsparam_flag("allow_other", OPT_ALLOW_OTHER),
+	fsparam_u32("request_timeout", OPT_REQUEST_TIMEOUT),
+	{}
+};
+
+/* What one mount (or remount) asked for. */
+struct vtfs_mount_opts {
+	struct fuse_fs_context fuse;
+	unsigned int timeout_secs;
+	bool timeout_set;
+};
+
+static int vtfs_parse_dax(struct fs_context *fsc, const char *mode)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	if (strcmp(mode, "never") == 0) {
+		opts->fuse.dax_mode = FUSE_DAX_NEVER;
+		return 0;
+	}
+	if (strcmp(mode, "always") && strcmp(mode, "inode"))
+		return invalfc(fsc, "dax=%s: expected always, never or inode",
+			       mode);
+	return invalfc(fsc, "dax=%s: this virtio_fs.ko has no DAX support yet",
+		       mode);
+}
+
+static int vtfs_parse_param(struct fs_context *fsc,
+			    struct fs_parameter *param)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fsc, vtfs_parameters, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case OPT_DAX:
+		return vtfs_parse_dax(fsc, "always");
+	case OPT_DAX_MODE:
+		return vtfs_parse_dax(fsc, param->string);
+	case OPT_DEFAULT_PERMISSIONS:
+	case OPT_ALLOW_OTHER:
+		/* Both are on for every virtiofs mount; accepted for fstab. */
+		return 0;
+	case OPT_REQUEST_TIMEOUT:
+		if (result.uint_32 > INT_MAX / HZ)
+			return invalfc(fsc, "request_timeout=%u: too large",
+				       result.uint_32);
+		opts->timeout_secs = result.uint_32;
+		opts->timeout_set = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void vtfs_free_fsc(struct fs_context *fsc)
+{
+	kfree(fsc->fs_private);
+}
+
+static unsigned long vtfs_timeout_of(struct vtfs_mount_opts *opts)
+{
+	unsigned int secs = opts->timeout_set ? opts->timeout_secs :
+			    READ_ONCE(vtfs_default_timeout);
+
+	return (unsigned long)min_t(unsigned int, secs, INT_MAX / HZ) * HZ;
+}
+
+/* Shared-folder defaults: the host enforces access, every user may look. */
+static void vtfs_fuse_defaults(struct fuse_fs_context *ctx)
+{
+	ctx->rootmode = S_IFDIR;
+	ctx->default_permissions = 1;
+	ctx->allow_other = 1;
+	ctx->max_read = UINT_MAX;
+	ctx->blksize = 512;
+	ctx->destroy = true;
+	ctx->no_control = false;	/* /sys/fs/fuse/connections works */
+	ctx->no_force_umount = false;	/* umount -f aborts the connection */
+	ctx->fudptr = NULL;		/* no /dev/fuse: we are the transport */
+	ctx->dax_dev = NULL;
+}
+
+static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
+{
+	struct fuse_mount *fm = get_fuse_mount_super(sb);
+	struct fuse_conn *fc = fm->fc;
+	struct vtfs_device *dev = fc->iq.priv;
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+	int err;
+
+	vtfs_fuse_defaults(&opts->fuse);
+	mutex_lock(&dev->lock);
+	if (dev->state != VTFS_LIVE) {
+		errorfc(fsc, "tag %s: device is %s", dev->tag,
+			vtfs_state_name(dev->state));
+		err = -EIO;
+		goto unlock;
+	}
+	if (WARN_ON(dev->fc)) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	err = fuse_fill_super_common(sb, &opts->fuse);
+	if (err)
+		goto unlock;
+
+	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
+	spin_lock(&dev->conn_lock);
+	dev->fc = fc;
+	spin_unlock(&dev->conn_lock);
+	vtfs_arm_watchdog(dev);
+	mutex_unlock(&dev->lock);
+
+	fuse_send_init(fm);
+	return 0;
+
+unlock:
+	mutex_unlock(&dev->lock);
+	return err;
+}
+
+/* The last mount of a connection is going away. */
+static void vtfs_conn_destroy(struct fuse_mount *fm)
+{
+	struct fuse_conn *fc = fm->fc;
+	struct vtfs_device *dev = fc->iq.priv;
+
+	/* Sends FUSE_DESTROY, then waits for every request to end. */
+	fuse_conn_destroy(fm);
+
+	mutex_lock(&dev->lock);
+	spin_lock(&dev->conn_lock);
+	dev->fc = NULL;
+	spin_unlock(&dev->conn_lock);
+	mutex_unlock(&dev->lock);
+
+	cancel_delayed_work_sync(&dev->watchdog);
+	flush_work(&dev->hiprio_work);
+}
+
+static void vtfs_kill_sb(struct super_block *sb)
+{
+	struct fuse_mount *fm = get_fuse_mount_super(sb);
+
+	/* A mount that failed in fill_super has no root and no connection. */
+	if (sb->s_root && fuse_mount_remove(fm))
+		vtfs_conn_destroy(fm);
+	kill_anon_super(sb);
+	fuse_mount_destroy(fm);
+}
+
+static int vtfs_same_device(struct super_block *sb, struct fs_context *fsc)
+{
+	struct fuse_mount *ours = fsc->s_fs_info;
+	struct fuse_mount *theirs = get_fuse_mount_super(sb);
+
+	return ours->fc->iq.priv == theirs->fc->iq.priv;
+}
+
+/* A connection for @dev; it takes over the caller's device reference. */
+static struct fuse_mount *vtfs_new_conn(struct fs_context *fsc,
+					struct vtfs_device *dev)
+{
+	struct fuse_conn *fc = kzalloc(sizeof(*fc), GFP_KERNEL);
+	struct fuse_mount *fm = kzalloc(sizeof(*fm), GFP_KERNEL);
+
+	if (!fc || !fm) {
+		kfree(fc);
+		kfree(fm);
+		return NULL;
+	}
+	fuse_conn_init(fc, fm, fsc->user_ns, &vtfs_fiq_ops, dev);
+	fc->release = fuse_free_conn;
+	fc->delete_stale = true;
+	fc->auto_submounts = true;
+	fc->sync_fs = true;
+	fc->max_pages_limit = min(fc->max_pages_limit, vtfs_max_pages(dev));
+	return fm;
+}
+
+static int vtfs_get_tree(struct fs_context *fsc)
+{
+	struct vtfs_device *dev;
+	struct fuse_mount *fm;
+	struct super_block *sb;
+	int err;
+
+	if (!fsc->source || !*fsc->source)
+		return invalfc(fsc, "no tag given: mount -t virtiofs TAG DIR");
+
+	dev = vtfs_find_device(fsc->source);
+	if (!dev) {
+		errorfc(fsc, "no virtio-fs device has tag \"%s\"", fsc->source);
+		return -ENOENT;
+	}
+	fm = vtfs_new_conn(fsc, dev);
+	if (!fm) {
+		vtfs_put_device(dev);
+		return -ENOMEM;
+	}
+
+	fsc->s_fs_info = fm;
+	sb = sget_fc(fsc, vtfs_same_device, set_anon_super_fc);
+	/* Not consumed: another mount of the tag already has a superblock. */
+	if (fsc->s_fs_info)
+		fuse_mount_destroy(fm);
+	if (IS_ERR(sb))
+		return PTR_ERR(sb);
+
+	if (!sb->s_root) {
+		err = vtfs_fill_super(sb, fsc);
+		if (err) {
+			deactivate_locked_super(sb);
+			return err;
+		}
+		sb->s_flags |= SB_ACTIVE;
+	}
+	fsc->root = dget(sb->s_root);
+	return 0;
+}
+
+static int vtfs_reconfigure(struct fs_context *fsc)
+{
+	struct super_block *sb = fsc->root->d_sb;
+	struct vtfs_device *dev = get_fuse_conn_super(sb)->iq.priv;
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	sync_filesystem(sb);
+	if (opts->timeout_set) {
+		WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
+		vtfs_arm_watchdog(dev);
+	}
+	return 0;
+}
+
+static const struct fs_context_operations vtfs_context_ops = {
+	.free		= vtfs_free_fsc,
+	.parse_param	= vtfs_parse_param,
+	.get_tree	= vtfs_get_tree,
+	.reconfigure	= vtfs_reconfigure,
+};
+
+static int vtfs_init_fs_context(struct fs_context *fsc)
+{
+	struct vtfs_mount_opts *opts;
+
+	if (fsc->purpose == FS_CONTEXT_FOR_SUBMOUNT)
+		return fuse_init_fs_context_submount(fsc);
+
+	opts = kzalloc(sizeof(*opts), GFP_KERNEL);
+	if (!opts)
+		return -ENOMEM;
+	fsc->fs_private = opts;
+	fsc->ops = &vtfs_context_ops;
+	return 0;
+}
+
+static struct file_system_type vtfs_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= VTFS_NAME,
+	.init_fs_context	= vtfs_init_fs_context,
+	.parameters		= vtfs_parameters,
+	.kill_sb		= vtfs_kill_sb,
+};
+MODULE_ALIAS_FS(VTFS_NAME);
+
+int vtfs_register_fs(void)
+{
+	return register_filesystem(&vtfs_fs_type);
+}
+
+void vtfs_unregister_fs(void)
+{
+	unregister_filesystem(&vtfs_fs_type);
+}
