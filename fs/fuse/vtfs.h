@@ -84,7 +84,7 @@ struct vtfs_queue {
 	struct list_head backlog;	/* waiting for ring space or memory */
 	u64 reaped;			/* used buffers taken back so far */
 	struct work_struct done_work;	/* reap used buffers */
-	struct delayed_work submit_work; /* retry the backlog */
+	struct delayed_work submit_work; /* retry the backlog (not hiprio) */
 	struct vtfs_queue_stats stats;
 	atomic64_t interrupts;		/* used-buffer callbacks (irq context) */
 	struct kobject kobj;		/* queues/<name>/ in sysfs */

@@ -56,7 +56,8 @@ void vtfs_device_release(struct kobject *kobj)
 	flush_work(&dev->end_work);
 	for (i = 0; i < dev->nr_queues; i++) {
 		flush_work(&dev->queues[i].done_work);
-		cancel_delayed_work_sync(&dev->queues[i].submit_work);
+		if (i >= VTFS_FIRST_REQUEST_QUEUE)
+			cancel_delayed_work_sync(&dev->queues[i].submit_work);
 	}
 	if (dev->index >= 0)
 		ida_free(&vtfs_index_ida, dev->index);
@@ -346,7 +347,8 @@ static void vtfs_remove(struct virtio_device *vdev)
 	flush_work(&dev->hiprio_work);
 	for (i = 0; i < dev->nr_queues; i++) {
 		flush_work(&dev->queues[i].done_work);
-		cancel_delayed_work_sync(&dev->queues[i].submit_work);
+		if (i >= VTFS_FIRST_REQUEST_QUEUE)
+			cancel_delayed_work_sync(&dev->queues[i].submit_work);
 	}
 	vdev->config->del_vqs(vdev);
 	vdev->priv = NULL;

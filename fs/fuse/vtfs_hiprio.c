@@ -285,6 +285,5 @@ void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev)
 	INIT_LIST_HEAD(&q->inflight);
 	INIT_LIST_HEAD(&q->backlog);
 	INIT_WORK(&q->done_work, vtfs_hiprio_reap);
-	INIT_DELAYED_WORK(&q->submit_work, NULL);
 	strscpy(q->name, "hiprio", sizeof(q->name));
 }
