@@ -130,7 +130,13 @@ static inline unsigned int vtfs_nr_request_queues(struct vtfs_device *dev)
 	return dev->nr_queues - VTFS_FIRST_REQUEST_QUEUE;
 }
 
+/* Receives one used buffer (its token and length) under the queue lock. */
+typedef void (*vtfs_take_fn)(struct vtfs_queue *q, void *token,
+			     unsigned int len, void *arg);
+
 /* vtfs_device.c */
+void vtfs_take_all_used(struct vtfs_queue *q, vtfs_take_fn take, void *arg);
+void vtfs_drain_used(struct vtfs_queue *q, vtfs_take_fn take, void *arg);
 int vtfs_register_driver(void);
 void vtfs_unregister_driver(void);
 struct vtfs_device *vtfs_find_device(const char *tag);

@@ -202,25 +202,40 @@ out:
 	return err;
 }
 
-static void vtfs_start_queues(struct vtfs_device *dev)
+/* Hand every used buffer to @take.  Caller holds q->lock. */
+void vtfs_take_all_used(struct vtfs_queue *q, vtfs_take_fn take, void *arg)
 {
-	unsigned int i;
+	unsigned int len;
+	void *token;
 
-	for (i = 0; i < dev->nr_queues; i++) {
-		spin_lock(&dev->queues[i].lock);
-		dev->queues[i].running = true;
-		spin_unlock(&dev->queues[i].lock);
+	while ((token = virtqueue_get_buf(q->vq, &len)) != NULL) {
+		take(q, token, len, arg);
+		q->reaped++;
 	}
 }
 
-static void vtfs_stop_queues(struct vtfs_device *dev)
+/*
+ * As above, then re-enable callbacks; buffers used in between are taken
+ * too, so none is left without a callback to come.
+ */
+void vtfs_drain_used(struct vtfs_queue *q, vtfs_take_fn take, void *arg)
 {
-	unsigned int i;
+	for (;;) {
+		virtqueue_disable_cb(q->vq);
+		vtfs_take_all_used(q, take, arg);
+		if (virtqueue_enable_cb(q->vq) || virtqueue_is_broken(q->vq))
+			return;
+	}
+}
 
-	for (i = 0; i < dev->nr_queues; i++) {
-		spin_lock(&dev->queues[i].lock);
-		dev->queues[i].running = false;
-		spin_unlock(&dev->queues[i].lock);
+static void vtfs_set_running(struct vtfs_device *dev, bool running)
+{
+	struct vtfs_queue *q;
+
+	for (q = dev->queues; q < dev->queues + dev->nr_queues; q++) {
+		spin_lock(&q->lock);
+		q->running = running;
+		spin_unlock(&q->lock);
 	}
 }
 
@@ -272,7 +287,7 @@ static int vtfs_probe(struct virtio_device *vdev)
 		goto err_put;
 
 	vdev->priv = dev;
-	vtfs_start_queues(dev);
+	vtfs_set_running(dev, true);
 	virtio_device_ready(vdev);
 
 	err = vtfs_publish(dev);
@@ -289,7 +304,7 @@ static int vtfs_probe(struct virtio_device *vdev)
 err_unpublish:
 	vtfs_unpublish(dev);
 err_reset:
-	vtfs_stop_queues(dev);
+	vtfs_set_running(dev, false);
 	virtio_reset_device(vdev);
 	vdev->config->del_vqs(vdev);
 	vdev->priv = NULL;
@@ -309,7 +324,7 @@ static void vtfs_shut_down_locked(struct vtfs_device *dev, int error,
 
 	lockdep_assert_held(&dev->lock);
 	if (dev->state == VTFS_LIVE) {
-		vtfs_stop_queues(dev);
+		vtfs_set_running(dev, false);
 		virtio_reset_device(dev->vdev);
 		for (i = VTFS_FIRST_REQUEST_QUEUE; i < dev->nr_queues; i++)
 			vtfs_reclaim_queue(&dev->queues[i], error);

@@ -221,28 +221,24 @@ void vtfs_hiprio_send(struct work_struct *work)
 	}
 }
 
+static void vtfs_free_used(struct vtfs_queue *q, void *msg, unsigned int len,
+			   void *unused)
+{
+	kfree(msg);
+	q->nr_inflight--;
+}
+
 static void vtfs_hiprio_reap(struct work_struct *work)
 {
 	struct vtfs_queue *q = container_of(work, struct vtfs_queue,
 					    done_work);
-	struct vtfs_hiprio_msg *msg;
-	unsigned int len;
-	bool held;
+	bool held = false;
 
 	spin_lock(&q->lock);
-	if (!q->running) {
-		spin_unlock(&q->lock);
-		return;
+	if (q->running) {
+		vtfs_drain_used(q, vtfs_free_used, NULL);
+		held = q->dev->hiprio_held;
 	}
-	do {
-		virtqueue_disable_cb(q->vq);
-		while ((msg = virtqueue_get_buf(q->vq, &len)) != NULL) {
-			kfree(msg);
-			q->nr_inflight--;
-			q->reaped++;
-		}
-	} while (!virtqueue_enable_cb(q->vq) && !virtqueue_is_broken(q->vq));
-	held = q->dev->hiprio_held;
 	spin_unlock(&q->lock);
 
 	if (held)
@@ -263,11 +259,9 @@ void vtfs_hiprio_reclaim(struct vtfs_device *dev)
 {
 	struct vtfs_queue *q = &dev->queues[VTFS_HIPRIO_QUEUE];
 	struct vtfs_hiprio_msg *msg;
-	unsigned int len;
 
 	spin_lock(&q->lock);
-	while ((msg = virtqueue_get_buf(q->vq, &len)) != NULL)
-		kfree(msg);
+	vtfs_take_all_used(q, vtfs_free_used, NULL);
 	while ((msg = virtqueue_detach_unused_buf(q->vq)) != NULL)
 		kfree(msg);
 	q->nr_inflight = 0;

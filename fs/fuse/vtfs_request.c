@@ -473,18 +473,14 @@ static void vtfs_finish(struct vtfs_req *vr, int err)
 	vtfs_end(vr);
 }
 
-/* Caller holds q->lock. */
-static void vtfs_collect_used(struct vtfs_queue *q, struct list_head *done)
+static void vtfs_take_used(struct vtfs_queue *q, void *token,
+			   unsigned int len, void *done)
 {
-	struct vtfs_req *vr;
-	unsigned int len;
+	struct vtfs_req *vr = token;
 
-	while ((vr = virtqueue_get_buf(q->vq, &len)) != NULL) {
-		vr->used_len = len;
-		list_move_tail(&vr->node, done);
-		q->nr_inflight--;
-		q->reaped++;
-	}
+	vr->used_len = len;
+	list_move_tail(&vr->node, done);
+	q->nr_inflight--;
 }
 
 static void vtfs_reap(struct work_struct *work)
@@ -492,19 +488,14 @@ static void vtfs_reap(struct work_struct *work)
 	struct vtfs_queue *q = container_of(work, struct vtfs_queue,
 					    done_work);
 	struct vtfs_req *vr, *next;
-	bool backlog;
+	bool backlog = false;
 	LIST_HEAD(done);
 
 	spin_lock(&q->lock);
-	if (!q->running) {
-		spin_unlock(&q->lock);
-		return;
+	if (q->running) {
+		vtfs_drain_used(q, vtfs_take_used, &done);
+		backlog = !list_empty(&q->backlog);
 	}
-	do {
-		virtqueue_disable_cb(q->vq);
-		vtfs_collect_used(q, &done);
-	} while (!virtqueue_enable_cb(q->vq) && !virtqueue_is_broken(q->vq));
-	backlog = !list_empty(&q->backlog);
 	spin_unlock(&q->lock);
 
 	if (backlog)
@@ -537,7 +528,7 @@ void vtfs_reclaim_queue(struct vtfs_queue *q, int err)
 	LIST_HEAD(waiting);
 
 	spin_lock(&q->lock);
-	vtfs_collect_used(q, &done);
+	vtfs_take_all_used(q, vtfs_take_used, &done);
 	while ((vr = virtqueue_detach_unused_buf(q->vq)) != NULL) {
 		list_move_tail(&vr->node, &lost);
 		q->nr_inflight--;

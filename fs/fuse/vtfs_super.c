@@ -106,24 +106,23 @@ static unsigned long vtfs_timeout_of(struct vtfs_mount_opts *opts)
 /* Shared-folder defaults: the host enforces access, every user may look. */
 static void vtfs_fuse_defaults(struct fuse_fs_context *ctx)
 {
-	ctx->rootmode = S_IFDIR;
-	ctx->default_permissions = 1;
-	ctx->allow_other = 1;
-	ctx->max_read = UINT_MAX;
-	ctx->blksize = 512;
-	ctx->destroy = true;
-	ctx->no_control = false;	/* /sys/fs/fuse/connections works */
-	ctx->no_force_umount = false;	/* umount -f aborts the connection */
 	ctx->fudptr = NULL;		/* no /dev/fuse: we are the transport */
 	ctx->dax_dev = NULL;
+	ctx->no_control = false;	/* /sys/fs/fuse/connections works */
+	ctx->no_force_umount = false;	/* umount -f aborts the connection */
+	ctx->destroy = true;		/* FUSE_DESTROY at the last umount */
+	ctx->allow_other = 1;
+	ctx->default_permissions = 1;
+	ctx->rootmode = S_IFDIR;
+	ctx->blksize = 512;
+	ctx->max_read = UINT_MAX;
 }
 
 static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 {
-	struct fuse_mount *fm = get_fuse_mount_super(sb);
-	struct fuse_conn *fc = fm->fc;
-	struct vtfs_device *dev = fc->iq.priv;
 	struct vtfs_mount_opts *opts = fsc->fs_private;
+	struct fuse_mount *fm = get_fuse_mount_super(sb);
+	struct vtfs_device *dev = fm->fc->iq.priv;
 	int err;
 
 	vtfs_fuse_defaults(&opts->fuse);
@@ -144,11 +143,12 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 
 	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
 	spin_lock(&dev->conn_lock);
-	dev->fc = fc;
+	dev->fc = fm->fc;
 	spin_unlock(&dev->conn_lock);
 	vtfs_arm_watchdog(dev);
 	mutex_unlock(&dev->lock);
 
+	sb->s_flags |= SB_ACTIVE;
 	fuse_send_init(fm);
 	return 0;
 
@@ -216,12 +216,30 @@ static struct fuse_mount *vtfs_new_conn(struct fs_context *fsc,
 	return fm;
 }
 
+/*
+ * Join the superblock of an earlier mount of the same tag, or get a fresh
+ * one that takes @fm over.  @fm is released when it is not needed.
+ */
+static struct super_block *vtfs_attach_sb(struct fs_context *fsc,
+					  struct fuse_mount *fm)
+{
+	struct super_block *sb;
+
+	fsc->s_fs_info = fm;
+	sb = sget_fc(fsc, vtfs_same_device, set_anon_super_fc);
+	if (fsc->s_fs_info) {
+		fsc->s_fs_info = NULL;
+		fuse_mount_destroy(fm);
+	}
+	return sb;
+}
+
 static int vtfs_get_tree(struct fs_context *fsc)
 {
 	struct vtfs_device *dev;
 	struct fuse_mount *fm;
 	struct super_block *sb;
-	int err;
+	int err = 0;
 
 	if (!fsc->source || !*fsc->source)
 		return invalfc(fsc, "no tag given: mount -t virtiofs TAG DIR");
@@ -237,24 +255,16 @@ static int vtfs_get_tree(struct fs_context *fsc)
 		return -ENOMEM;
 	}
 
-	fsc->s_fs_info = fm;
-	sb = sget_fc(fsc, vtfs_same_device, set_anon_super_fc);
-	/* Not consumed: another mount of the tag already has a superblock. */
-	if (fsc->s_fs_info)
-		fuse_mount_destroy(fm);
+	sb = vtfs_attach_sb(fsc, fm);
 	if (IS_ERR(sb))
 		return PTR_ERR(sb);
-
-	if (!sb->s_root) {
+	if (!sb->s_root)
 		err = vtfs_fill_super(sb, fsc);
-		if (err) {
-			deactivate_locked_super(sb);
-			return err;
-		}
-		sb->s_flags |= SB_ACTIVE;
-	}
-	fsc->root = dget(sb->s_root);
-	return 0;
+	if (err)
+		deactivate_locked_super(sb);
+	else
+		fsc->root = dget(sb->s_root);
+	return err;
 }
 
 static int vtfs_reconfigure(struct fs_context *fsc)
@@ -272,25 +282,21 @@ static int vtfs_reconfigure(struct fs_context *fsc)
 }
 
 static const struct fs_context_operations vtfs_context_ops = {
-	.free		= vtfs_free_fsc,
 	.parse_param	= vtfs_parse_param,
 	.get_tree	= vtfs_get_tree,
 	.reconfigure	= vtfs_reconfigure,
+	.free		= vtfs_free_fsc,
 };
 
 static int vtfs_init_fs_context(struct fs_context *fsc)
 {
-	struct vtfs_mount_opts *opts;
-
+	/* fuse sets up the context for crossing into a submount itself. */
 	if (fsc->purpose == FS_CONTEXT_FOR_SUBMOUNT)
 		return fuse_init_fs_context_submount(fsc);
 
-	opts = kzalloc(sizeof(*opts), GFP_KERNEL);
-	if (!opts)
-		return -ENOMEM;
-	fsc->fs_private = opts;
+	fsc->fs_private = kzalloc(sizeof(struct vtfs_mount_opts), GFP_KERNEL);
 	fsc->ops = &vtfs_context_ops;
-	return 0;
+	return fsc->fs_private ? 0 : -ENOMEM;
 }
 
 static struct file_system_type vtfs_fs_type = {
