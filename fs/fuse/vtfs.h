@@ -111,6 +111,7 @@ struct vtfs_device {
 	unsigned long timeout;		/* jiffies, 0: never time out */
 
 	unsigned int nr_queues;		/* hiprio + request queues */
+	unsigned int max_pages;		/* per request, fits the rings */
 	struct vtfs_queue *queues;	/* [0] is hiprio */
 
 	struct work_struct hiprio_work;	/* send forgets and interrupts */
@@ -155,7 +156,7 @@ void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
 void vtfs_end_refused(struct work_struct *work);
 void vtfs_watchdog(struct work_struct *work);
 void vtfs_arm_watchdog(struct vtfs_device *dev);
-unsigned int vtfs_max_pages(struct vtfs_device *dev);
+unsigned int vtfs_ring_max_pages(struct vtfs_device *dev);
 
 /* vtfs_hiprio.c */
 void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev);

@@ -195,6 +195,7 @@ static int vtfs_setup_queues(struct vtfs_device *dev, u32 nr_request)
 		goto out;
 	for (i = 0; i < n; i++)
 		dev->queues[i].vq = vqs[i];
+	dev->max_pages = vtfs_ring_max_pages(dev);
 out:
 	kfree(names);
 	kfree(callbacks);

@@ -660,7 +660,8 @@ void vtfs_watchdog(struct work_struct *work)
 		vtfs_arm_watchdog(dev);
 }
 
-unsigned int vtfs_max_pages(struct vtfs_device *dev)
+/* Largest request (in pages) that fits every request queue's ring. */
+unsigned int vtfs_ring_max_pages(struct vtfs_device *dev)
 {
 	unsigned int ring = UINT_MAX;
 	unsigned int i;

@@ -212,7 +212,7 @@ static struct fuse_mount *vtfs_new_conn(struct fs_context *fsc,
 	fc->delete_stale = true;
 	fc->auto_submounts = true;
 	fc->sync_fs = true;
-	fc->max_pages_limit = min(fc->max_pages_limit, vtfs_max_pages(dev));
+	fc->max_pages_limit = min(fc->max_pages_limit, dev->max_pages);
 	return fm;
 }
 
