@@ -28,8 +28,18 @@ kernel: deps
 
 # The module builds against Debian's headers for the guest kernel ABI; fuse.ko's
 # private fuse_i.h comes from linux-source of exactly that version (see Kbuild).
+# With KVER=<release> (e.g. KVER=$(uname -r) inside a Debian guest) it builds
+# against that installed kernel's headers instead.
+ifdef KVER
+KHEADERS := /lib/modules/$(KVER)/build
+FUSE_TREE := $(BUILD)/local-$(KVER)
+module:
+	@test -f $(FUSE_TREE)/fs/fuse/fuse_i.h || ./scripts/extract-fuse-src.sh $(KHEADERS) $(FUSE_TREE)
+	$(MAKE) -C $(KHEADERS) M=$(TOP) FUSE_SRC=$(FUSE_TREE)/fs/fuse modules
+else
 module: kernel
 	$(MAKE) -C $$(cat $(KDIR_FILE)) M=$(TOP) FUSE_SRC=$(BUILD)/kernel/src/fs/fuse modules
+endif
 
 guest-tests: deps
 	$(MAKE) -C tests/guest OUT=$(BUILD)/guest

@@ -20,7 +20,6 @@ abi_pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-ima
 [ -n "$abi_pkg" ] || { echo "fetch-kernel: cannot resolve linux-image-amd64" >&2; exit 1; }
 release=${abi_pkg#linux-image-}
 version=$(apt-cache policy "$abi_pkg" | sed -n 's/ *Candidate: //p')
-upstream=${version%-*}
 
 stamp="$OUT/.stamp-$release-$version"
 if [ -f "$stamp" ]; then
@@ -37,25 +36,14 @@ trap 'rm -rf "$tmp"' EXIT
 	apt-get download "$abi_pkg" >/dev/null)
 dpkg-deb -x "$tmp"/*.deb "$tmp/x"
 rm -rf "$OUT/modules" "$OUT/src" "$OUT/checkpatch"
+mkdir -p "$OUT/src"
 cp "$tmp/x/boot/vmlinuz-$release" "$OUT/vmlinuz"
 cp "$tmp/x/boot/config-$release" "$OUT/config"
 mv "$tmp/x/lib/modules/$release" "$OUT/modules"
 
 # fuse_i.h must come from the same upstream version as the running fuse.ko.
-src=/usr/src/linux-source-6.1.tar.xz
-[ -f "$src" ] || { echo "fetch-kernel: $src missing (apt-get install linux-source-6.1)" >&2; exit 1; }
-tar -xJf "$src" -C "$tmp" --wildcards 'linux-source-6.1/Makefile' \
-	'linux-source-6.1/fs/fuse/*' 'linux-source-6.1/scripts/checkpatch.pl' \
-	'linux-source-6.1/scripts/spelling.txt' 'linux-source-6.1/scripts/const_structs.checkpatch'
-ls_ver=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p;s/^SUBLEVEL = //p' "$tmp/linux-source-6.1/Makefile" | paste -sd.)
-if [ "$ls_ver" != "$upstream" ]; then
-	echo "fetch-kernel: linux-source-6.1 is $ls_ver but the image is $upstream;" >&2
-	echo "fetch-kernel: run apt-get update && apt-get install linux-source-6.1" >&2
-	exit 1
-fi
-mkdir -p "$OUT/src/fs" "$OUT/checkpatch/scripts"
-mv "$tmp/linux-source-6.1/fs/fuse" "$OUT/src/fs/fuse"
-mv "$tmp/linux-source-6.1/scripts/"* "$OUT/checkpatch/scripts/"
+"$(dirname "$0")/extract-fuse-src.sh" "$headers" "$OUT/src"
+mv "$OUT/src/checkpatch" "$OUT/checkpatch"
 echo "$release" > "$OUT/release"
 echo "$headers" > "$OUT/headers"
 rm -f "$OUT"/.stamp-*
