@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vfs {
+
+// Everything that describes one guest boot. Filled by the CLI (`run`) or from
+// a suite description (`test`), checked by validate().
+struct RunOptions {
+    std::string transport = "ours"; // ours | debian | 9p
+    std::string daemon = "virtiofsd";
+    std::vector<std::string> daemon_args; // extra arguments for the daemon
+    std::string cache = "auto";           // none | auto | always
+    bool writeback = false;
+    std::optional<std::filesystem::path> shared; // default: temp dir on /dev/shm
+    int smp = 2;
+    std::string mem = "2G";
+    int queues = 1;
+    int timeout_sec = 300;
+    bool mount = true;
+    std::string opts;
+    std::string tag = "vfs0";
+    bool keep_logs = false;
+    bool quiet = false; // stream only the command's output, not the whole console
+    std::string command;
+
+    // Throws std::invalid_argument with a message naming the option.
+    void validate() const;
+    bool uses_daemon() const { return transport != "9p"; }
+};
+
+inline const std::vector<std::string>& known_transports() {
+    static const std::vector<std::string> t = {"ours", "debian", "9p"};
+    return t;
+}
+inline const std::vector<std::string>& known_cache_modes() {
+    static const std::vector<std::string> c = {"none", "auto", "always"};
+    return c;
+}
+
+// "2G", "512M", "1536m" -> MiB; throws std::invalid_argument otherwise.
+std::uint64_t parse_memory_mib(const std::string& s);
+
+// Path of the daemon binary for --daemon (the name "virtiofsd" means QEMU's).
+std::string daemon_binary(const std::string& daemon);
+
+} // namespace vfs

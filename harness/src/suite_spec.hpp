@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vfs {
+
+// One entry of tests/guest/suites.json: one guest boot running `cmd`.
+struct SuiteSpec {
+    std::string name;
+    std::string cmd;
+    std::string cache = "none";
+    bool mount = true;
+    bool writeback = false;
+    std::string opts;
+    int timeout = 600;
+    int queues = 1;
+    std::vector<std::string> transports = {"ours", "debian"};
+
+    bool runs_on(const std::string& transport) const;
+};
+
+// Accepts a JSON array of suites or {"suites": [...]}. Throws
+// std::runtime_error naming the file and the offending suite.
+std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::string& origin);
+std::vector<SuiteSpec> load_suites(const std::string& file);
+
+} // namespace vfs

@@ -1,0 +1,38 @@
+#include "suite_spec.hpp"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("suites.json parsing", "[suites]") {
+    auto s = vfs::parse_suites(
+        R"([{"name": "fsops", "cmd": "fsops", "cache": "none", "mount": true, "opts": "",
+             "timeout": 600, "transports": ["ours", "debian"]},
+            {"name": "minimal", "cmd": "true"}])",
+        "t.json");
+    REQUIRE(s.size() == 2);
+    CHECK(s[0].name == "fsops");
+    CHECK(s[0].timeout == 600);
+    CHECK(s[1].cache == "none");
+    CHECK(s[1].runs_on("ours"));
+    CHECK_FALSE(s[1].runs_on("9p"));
+    auto wrapped = vfs::parse_suites(R"({"suites": [{"name": "a", "cmd": "b"}]})", "t.json");
+    CHECK(wrapped.size() == 1);
+}
+
+TEST_CASE("suites.json errors name the suite", "[suites]") {
+    auto message_of = [](const std::string& json) {
+        try {
+            vfs::parse_suites(json, "t.json");
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK_THAT(message_of("[{\"name\": \"x\"}]"), Catch::Contains("'x'"));
+    CHECK_THAT(message_of(R"([{"name": "x", "cmd": "y", "cache": "maybe"}])"),
+               Catch::Contains("cache"));
+    CHECK_THAT(message_of(R"([{"name": "x", "cmd": "y", "transports": ["nfs"]}])"),
+               Catch::Contains("nfs"));
+    CHECK_THAT(message_of(R"([{"name": "x", "cmd": "y"}, {"name": "x", "cmd": "z"}])"),
+               Catch::Contains("duplicate"));
+    CHECK_THAT(message_of("not json"), Catch::Contains("invalid JSON"));
+}
