@@ -43,7 +43,7 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     run->add_option("--transport", r.transport, "guest transport")
         ->check(CLI::IsMember(known_transports()))
         ->capture_default_str();
-    run->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd or a PATH")
+    run->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
         ->capture_default_str();
     run->add_option(
            "--daemon-arg", r.daemon_args,
@@ -83,7 +83,7 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     test->add_option("--suites", o.test.suites_file, "suite list (default tests/guest/suites.json)")
         ->check(CLI::ExistingFile);
     test->add_option("--results", o.results, "parent of the results directory (default results/)");
-    test->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd or a PATH")
+    test->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
         ->capture_default_str();
     test->add_flag("-v,--verbose", o.test.verbose, "stream the guest consoles");
 }

@@ -28,7 +28,6 @@ namespace {
 // Timeouts that are not the user's: how long a daemon may take to create its
 // socket, how long poweroff may take, how long a guest may limp on after an oops.
 constexpr auto kDaemonStartLimit = seconds(15);
-constexpr auto kPoweroffGrace = seconds(20);
 // After init called poweroff -f, QEMU normally exits at once; it does not when
 // its vhost-user backend is gone (kill-daemon), so do not wait long.
 constexpr auto kAfterPoweroffGrace = seconds(4);
@@ -95,13 +94,14 @@ RunResult GuestSession::run(const Hooks& hooks) {
         return res;
     };
 
-    if (!fs::exists(paths_.image())) {
+    const auto kernel = opts_.kernel.value_or(paths_.vmlinuz());
+    if (!opts_.initrd && !fs::exists(paths_.image())) {
         throw std::runtime_error(fmt::format(
             "{} does not exist: run `vfs-harness image` (or make image)", paths_.image().string()));
     }
-    if (!fs::exists(paths_.vmlinuz())) {
+    if (!fs::exists(kernel)) {
         throw std::runtime_error(
-            fmt::format("{} does not exist: run `make kernel`", paths_.vmlinuz().string()));
+            fmt::format("{} does not exist: run `make kernel`", kernel.string()));
     }
 
     TempDir scratch(scratch_parent(), "vfs-run-");
@@ -113,8 +113,12 @@ RunResult GuestSession::run(const Hooks& hooks) {
         fs::create_directory(shared);
     }
     res.shared_dir = shared;
-    const auto initrd = scratch.path() / "initrd.img";
-    write_combined_initrd(paths_.image(), make_run_archive(opts_.command), initrd);
+    auto initrd = scratch.path() / "initrd.img";
+    if (opts_.initrd) {
+        initrd = *opts_.initrd; // the command reaches the guest some other way
+    } else {
+        write_combined_initrd(paths_.image(), make_run_archive(opts_.command), initrd);
+    }
 
     std::ofstream cmdlines(run_dir_ / "commands.txt");
     cmdlines << "# guest command\n" << opts_.command << "\n";
@@ -135,7 +139,7 @@ RunResult GuestSession::run(const Hooks& hooks) {
         }
     }
 
-    QemuInputs qin{paths_.vmlinuz(), initrd, socket, shared};
+    QemuInputs qin{kernel, initrd, socket, shared};
     auto qargv = qemu_argv(opts_, qin);
     cmdlines << "# qemu\n" << quote_argv(qargv) << "\n";
     cmdlines.close();
@@ -211,7 +215,12 @@ RunResult GuestSession::run(const Hooks& hooks) {
         }
         if (monitor.dmesg_complete() && !shortened_for_poweroff) {
             shortened_for_poweroff = true;
-            deadline = std::min(deadline, now + kPoweroffGrace);
+            // After a setup failure the guest may sit in a rescue shell.
+            auto grace = monitor.setup_failure().empty()
+                             ? duration_cast<steady_clock::duration>(
+                                   seconds(opts_.poweroff_grace_sec))
+                             : duration_cast<steady_clock::duration>(kAfterPoweroffGrace);
+            deadline = std::min(deadline, now + grace);
         }
         if (now >= deadline) {
             timed_out = !monitor.dmesg_complete();
@@ -222,7 +231,7 @@ RunResult GuestSession::run(const Hooks& hooks) {
                     spdlog::debug("QEMU did not exit after poweroff with its daemon gone; killed");
                 } else {
                     spdlog::warn("guest did not power off within {} s after its dmesg; QEMU killed",
-                                 kPoweroffGrace.count());
+                                 opts_.poweroff_grace_sec);
                 }
                 console << "[vfs-harness] guest did not power off; QEMU killed\n";
             }

@@ -26,8 +26,6 @@ const std::vector<std::string>& ninep_modules() {
     return m;
 }
 
-namespace {
-
 // Files of a directory tree, sorted so that the manifest (and thus the
 // archive) does not depend on readdir order.
 std::vector<fs::path> files_below(const fs::path& dir) {
@@ -71,6 +69,8 @@ std::vector<std::string> add_modules(ImageManifest& m, const fs::path& modules_d
     }
     return guest_paths;
 }
+
+namespace {
 
 std::string lines(const std::vector<std::string>& v) {
     std::string s;

@@ -3,6 +3,7 @@
 #include "image_manifest.hpp"
 #include "project_paths.hpp"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ struct ImageInputs {
 const std::vector<std::string>& base_modules();
 const std::vector<std::string>& ninep_modules();
 inline const char* kDebianVirtiofsModule = "virtiofs";
+
+// Regular files below dir (following symlinks), sorted; empty if dir is missing.
+std::vector<std::filesystem::path> files_below(const std::filesystem::path& dir);
+// Adds the modules `names` from modules_dir (an unpacked lib/modules/<release>)
+// at /lib/modules/<release>/... and returns their guest paths in load order.
+std::vector<std::string> add_modules(ImageManifest& m, const std::filesystem::path& modules_dir,
+                                     const std::string& release,
+                                     const std::vector<std::string>& names);
 
 // Collects everything the guest image holds (see Documentation/guest-contract.rst).
 // Runs `busybox --list-full` and `ldd fio`; throws with a clear message when an

@@ -5,6 +5,9 @@
 namespace vfs {
 
 std::string kernel_cmdline(const RunOptions& o) {
+    if (!o.cmdline.empty()) {
+        return o.cmdline;
+    }
     auto s =
         fmt::format("console=ttyS0 loglevel=4 panic=-1 vfs.transport={} vfs.tag={} vfs.mount={}",
                     o.transport, o.tag, o.mount ? 1 : 0);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fmt/format.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -48,7 +49,16 @@ std::uint64_t parse_memory_mib(const std::string& s) {
 }
 
 std::string daemon_binary(const std::string& daemon) {
-    return daemon == "virtiofsd" ? "/usr/lib/qemu/virtiofsd" : daemon;
+    if (daemon == "virtiofsd") {
+        return "/usr/lib/qemu/virtiofsd";
+    }
+    if (daemon == "vfsd") {
+        // Ours, built next to the harness (build/bin/vfsd).
+        std::error_code ec;
+        auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+        return ec ? daemon : (self.parent_path() / "vfsd").string();
+    }
+    return daemon;
 }
 
 void RunOptions::validate() const {

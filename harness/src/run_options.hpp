@@ -27,6 +27,11 @@ struct RunOptions {
     bool keep_logs = false;
     bool quiet = false; // stream only the command's output, not the whole console
     std::string command;
+    // Overrides for boots that are not the guest-contract image (`boot`):
+    std::optional<std::filesystem::path> kernel; // default build/kernel/vmlinuz
+    std::optional<std::filesystem::path> initrd; // used as is; default: image + run archive
+    std::string cmdline;                         // replaces kernel_cmdline() when set
+    int poweroff_grace_sec = 20;                 // after the dmesg section, before QEMU is killed
 
     // Throws std::invalid_argument with a message naming the option.
     void validate() const;

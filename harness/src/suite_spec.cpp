@@ -15,6 +15,11 @@ bool SuiteSpec::runs_on(const std::string& transport) const {
     return std::find(transports.begin(), transports.end(), transport) != transports.end();
 }
 
+const std::string& SuiteSpec::opts_for(const std::string& transport) const {
+    auto it = opts_by_transport.find(transport);
+    return it == opts_by_transport.end() ? opts : it->second;
+}
+
 std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::string& origin) {
     nlohmann::json doc;
     try {
@@ -39,6 +44,8 @@ std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::str
             s.mount = j.value("mount", s.mount);
             s.writeback = j.value("writeback", s.writeback);
             s.opts = j.value("opts", s.opts);
+            s.opts_by_transport = j.value("opts_by_transport", s.opts_by_transport);
+            s.daemon = j.value("daemon", s.daemon);
             s.timeout = j.value("timeout", s.timeout);
             s.queues = j.value("queues", s.queues);
             s.transports = j.value("transports", s.transports);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,15 @@ struct SuiteSpec {
     bool mount = true;
     bool writeback = false;
     std::string opts;
+    // Replaces `opts` on the transports it names (Debian's module rejects ours).
+    std::map<std::string, std::string> opts_by_transport;
+    std::string daemon; // "virtiofsd", "vfsd" (ours), a path; empty: `test --daemon`
     int timeout = 600;
     int queues = 1;
     std::vector<std::string> transports = {"ours", "debian"};
 
     bool runs_on(const std::string& transport) const;
+    const std::string& opts_for(const std::string& transport) const;
 };
 
 // Accepts a JSON array of suites or {"suites": [...]}. Throws

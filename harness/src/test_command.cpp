@@ -50,7 +50,10 @@ RunOptions options_for(const SuiteSpec& s, const std::string& transport, const R
     o.cache = s.cache;
     o.writeback = s.writeback;
     o.mount = s.mount;
-    o.opts = s.opts;
+    o.opts = s.opts_for(transport);
+    if (!s.daemon.empty()) {
+        o.daemon = s.daemon;
+    }
     o.timeout_sec = s.timeout;
     o.queues = s.queues;
     o.command = s.cmd;

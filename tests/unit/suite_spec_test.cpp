@@ -36,3 +36,16 @@ TEST_CASE("suites.json errors name the suite", "[suites]") {
                Catch::Contains("duplicate"));
     CHECK_THAT(message_of("not json"), Catch::Contains("invalid JSON"));
 }
+
+TEST_CASE("per-transport mount options and daemon", "[suites]") {
+    auto suites = vfs::parse_suites(
+        R"([{"name": "k", "cmd": "c", "opts": "request_timeout=5",
+             "opts_by_transport": {"debian": ""}, "daemon": "vfsd"}])",
+        "t.json");
+    REQUIRE(suites.size() == 1);
+    CHECK(suites[0].opts_for("ours") == "request_timeout=5");
+    CHECK(suites[0].opts_for("debian").empty());
+    CHECK(suites[0].daemon == "vfsd");
+    CHECK_THROWS(vfs::parse_suites(R"([{"name": "k", "cmd": "c", "opts_by_transport": 3}])",
+                                   "t.json"));
+}
