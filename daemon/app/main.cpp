@@ -1,0 +1,102 @@
+// vfsd: a vhost-user-fs backend serving a host directory over FUSE.
+
+#include "app/daemon_config.hpp"
+#include "app/pooled_handler.hpp"
+#include "app/sandbox.hpp"
+#include "fs/passthrough_fs.hpp"
+#include "fuse/fault_injector.hpp"
+#include "fuse/fuse_server.hpp"
+#include "vhost/backend.hpp"
+#include "vhost/listener.hpp"
+#include "vhost/message_channel.hpp"
+
+#include <exception>
+#include <memory>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+namespace {
+
+void setup_logging(const std::string& level) {
+    auto logger = spdlog::stderr_logger_mt("vfsd");
+    logger->set_pattern("[%H:%M:%S.%e] [vfsd] [%l] %v");
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+}
+
+// Every node the guest knows pins an fd, so take as many as we may.
+void raise_fd_limit() {
+    rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+int run(const vfsd::DaemonConfig& config) {
+    for (const auto& o : config.ignored_options) {
+        spdlog::info("ignoring option {}", o);
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
+
+    auto listener = config.socket_fd ? vfsd::vhost::Listener::adopt(*config.socket_fd)
+                                     : vfsd::vhost::Listener::bind_path(config.socket_path);
+    // Modes the guest asks for are final: it has already applied its umask.
+    ::umask(0);
+
+    vfsd::fs::PassthroughFs fs(config.source, {config.writeback, config.xattr});
+    vfsd::fuse::FuseServerOptions fuse_options;
+    fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
+    fuse_options.readdirplus = config.readdirplus;
+    vfsd::fuse::FuseServer server(fs, fuse_options);
+    // Before any thread exists: capabilities are per thread.
+    if (config.drop_capabilities) {
+        vfsd::drop_capabilities();
+    }
+    vfsd::install_seccomp_filter(config.seccomp);
+
+    vfsd::vhost::RequestHandler* handler = &server;
+    std::unique_ptr<vfsd::fuse::FaultInjector> injector;
+    if (!config.faults.empty()) {
+        injector = std::make_unique<vfsd::fuse::FaultInjector>(server, config.faults);
+        handler = injector.get();
+    }
+    std::unique_ptr<vfsd::PooledHandler> pool;
+    if (config.thread_pool_size > 0) {
+        pool = std::make_unique<vfsd::PooledHandler>(*handler, config.thread_pool_size);
+        handler = pool.get();
+    }
+    vfsd::vhost::Backend backend(*handler, {config.max_request_queues + 1, true});
+    spdlog::info("sharing {} (cache={}{}, {} request queues max, thread pool {})", config.source,
+                 vfsd::fuse::to_string(config.cache), config.writeback ? ", writeback" : "",
+                 config.max_request_queues, config.thread_pool_size);
+
+    spdlog::info("waiting for vhost-user connection on {}",
+                 config.socket_fd ? "fd " + std::to_string(*config.socket_fd) : config.socket_path);
+    vfsd::vhost::MessageChannel channel(listener.accept_one());
+    spdlog::info("vhost-user frontend connected");
+    backend.serve(channel);
+    spdlog::info("exiting");
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto outcome = vfsd::parse_command_line(argc, argv);
+    if (!outcome.config) {
+        return outcome.exit_code;
+    }
+    setup_logging(outcome.config->log_level);
+    try {
+        return run(*outcome.config);
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+}

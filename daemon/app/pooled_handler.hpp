@@ -1,0 +1,29 @@
+#pragma once
+
+#include "app/thread_pool.hpp"
+#include "vhost/request.hpp"
+
+#include <memory>
+
+namespace vfsd {
+
+// Hands requests to a thread pool so a slow file operation does not hold up
+// the queue worker that popped it.
+class PooledHandler final : public vhost::RequestHandler {
+public:
+    PooledHandler(vhost::RequestHandler& inner, unsigned threads) : inner_(inner), pool_(threads) {}
+
+    void handle(vhost::Request request) override {
+        // std::function needs a copyable callable; the request is move-only.
+        auto shared = std::make_shared<vhost::Request>(std::move(request));
+        pool_.submit([this, shared] { inner_.handle(std::move(*shared)); });
+    }
+
+    void release_held_requests() override { inner_.release_held_requests(); }
+
+private:
+    vhost::RequestHandler& inner_;
+    ThreadPool pool_;
+};
+
+} // namespace vfsd

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace vfsd {
+
+enum class SeccompMode { None, Log, Trap, Kill };
+
+std::optional<SeccompMode> parse_seccomp_mode(std::string_view text);
+
+// Keeps only the capabilities a passthrough server needs (chown, DAC
+// override, fowner, fsetid, setuid/setgid for fsuid switching, mknod, setfcap,
+// dac_read_search for linkat) in every set, bounding set included.  Does
+// nothing unless running as root.  Per thread: call before starting threads.
+void drop_capabilities();
+
+// Allows only the system calls vfsd makes; anything else is logged (Log),
+// reported and aborts (Trap), or kills the process (Kill).  Applies to all
+// threads.  Throws std::runtime_error if the filter cannot be installed.
+void install_seccomp_filter(SeccompMode mode);
+
+} // namespace vfsd

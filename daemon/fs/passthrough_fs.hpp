@@ -1,0 +1,112 @@
+#pragma once
+
+#include "common/unique_fd.hpp"
+#include "fs/file_system.hpp"
+#include "fs/handle_table.hpp"
+#include "fs/inode_table.hpp"
+
+#include <dirent.h>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace vfsd::fs {
+
+struct PassthroughOptions {
+    // The guest caches writes (FUSE writeback cache): it may read files it
+    // opened write-only and computes append offsets itself.
+    bool writeback = false;
+    bool xattr = true;
+};
+
+// Serves a host directory.  Every access goes through *at() calls relative to
+// O_PATH fds of known nodes, with names that are single components and
+// O_NOFOLLOW where a symlink could otherwise be followed, so the guest cannot
+// reach anything outside the source directory.
+class PassthroughFs final : public FileSystem {
+public:
+    // Throws std::system_error if source cannot be opened.
+    PassthroughFs(const std::string& source, PassthroughOptions options);
+
+    void reset() override;
+    Result<Entry> lookup(NodeId parent, std::string_view name) override;
+    void forget(NodeId node, std::uint64_t nlookup) override;
+    Result<struct stat> getattr(NodeId node, std::optional<HandleId> handle) override;
+    Result<struct stat> setattr(NodeId node, const AttrChange& change) override;
+    Result<std::string> readlink(NodeId node) override;
+    Result<Entry> mknod(NodeId parent, std::string_view name, mode_t mode, dev_t rdev,
+                        const Caller& caller) override;
+    Result<Entry> mkdir(NodeId parent, std::string_view name, mode_t mode,
+                        const Caller& caller) override;
+    Result<Entry> symlink(NodeId parent, std::string_view name, std::string_view target,
+                          const Caller& caller) override;
+    Result<Entry> link(NodeId node, NodeId new_parent, std::string_view new_name) override;
+    int unlink(NodeId parent, std::string_view name) override;
+    int rmdir(NodeId parent, std::string_view name) override;
+    int rename(NodeId parent, std::string_view name, NodeId new_parent, std::string_view new_name,
+               unsigned flags) override;
+    Result<HandleId> open(NodeId node, int flags) override;
+    Result<std::pair<Entry, HandleId>> create(NodeId parent, std::string_view name, int flags,
+                                              mode_t mode, const Caller& caller) override;
+    Result<std::size_t> read(HandleId handle, std::span<const iovec> into, off_t offset) override;
+    Result<std::size_t> write(HandleId handle, std::span<const iovec> from, off_t offset) override;
+    int flush(HandleId handle) override;
+    int release(HandleId handle) override;
+    int fsync(HandleId handle, bool datasync) override;
+    int fallocate(HandleId handle, int mode, off_t offset, off_t length) override;
+    Result<off_t> lseek(HandleId handle, off_t offset, int whence) override;
+    Result<std::size_t> copy_file_range(HandleId in, off_t in_offset, HandleId out,
+                                        off_t out_offset, std::size_t length,
+                                        unsigned flags) override;
+    Result<HandleId> opendir(NodeId node) override;
+    int readdir(HandleId handle, std::uint64_t offset, bool plus, const DirEmitter& emit) override;
+    int releasedir(HandleId handle) override;
+    int fsyncdir(HandleId handle, bool datasync) override;
+    Result<StatFs> statfs(NodeId node) override;
+    int setxattr(NodeId node, std::string_view name, std::span<const char> value,
+                 int flags) override;
+    Result<std::size_t> getxattr(NodeId node, std::string_view name,
+                                 std::span<char> buffer) override;
+    Result<std::size_t> listxattr(NodeId node, std::span<char> buffer) override;
+    int removexattr(NodeId node, std::string_view name) override;
+    int access(NodeId node, int mask) override;
+    int syncfs(NodeId node) override;
+
+    // For tests: what the guest could observe of our bookkeeping.
+    const InodeTable& inodes() const { return inodes_; }
+    std::size_t open_handles() const { return files_.size() + dirs_.size(); }
+
+private:
+    struct OpenedSource {
+        UniqueFd fd;
+        struct stat st;
+    };
+    static OpenedSource open_source(const std::string& source);
+    PassthroughFs(OpenedSource root, PassthroughOptions options);
+
+    struct OpenFile {
+        UniqueFd fd;
+    };
+    struct OpenDir {
+        std::mutex mutex;
+        std::unique_ptr<DIR, int (*)(DIR*)> dir{nullptr, ::closedir};
+        std::uint64_t position = 0;
+        std::shared_ptr<Inode> inode;
+    };
+
+    // Opens the file a node pins with real access mode flags (via /proc/self/fd).
+    Result<UniqueFd> reopen(const Inode& inode, int flags) const;
+    // Looks name up in parent after it was (maybe) just created.
+    Result<Entry> lookup_in(const std::shared_ptr<Inode>& parent, const std::string& name);
+    Result<struct stat> stat_inode(const Inode& inode) const;
+    std::string proc_name(const Inode& inode) const;
+    int open_flags(int guest_flags) const;
+
+    PassthroughOptions options_;
+    UniqueFd proc_self_fd_;
+    InodeTable inodes_;
+    HandleTable<OpenFile> files_;
+    HandleTable<OpenDir> dirs_;
+};
+
+} // namespace vfsd::fs

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "fs/file_system.hpp"
+#include "fuse/cache_policy.hpp"
+#include "fuse/reply.hpp"
+#include "fuse/span_reader.hpp"
+#include "vhost/request.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <linux/fuse.h>
+
+namespace vfsd::fuse {
+
+struct FuseServerOptions {
+    CachePolicy cache;
+    std::uint32_t max_write = 1024 * 1024;
+    bool readdirplus = true;
+};
+
+// Decodes FUSE requests from transport requests, calls the file system and
+// encodes the replies.  Every length in a request is checked against what the
+// guest actually supplied; malformed requests get EINVAL, never a read or
+// write outside the request's spans.
+class FuseServer final : public vhost::RequestHandler {
+public:
+    FuseServer(fs::FileSystem& fs, FuseServerOptions options);
+
+    void handle(vhost::Request request) override;
+
+    bool initialized() const { return initialized_; }
+
+private:
+    using In = SpanReader;
+    void dispatch(const fuse_in_header& h, In& in, Reply& reply);
+
+    void op_init(const fuse_in_header& h, In& in, Reply& reply);
+    void op_destroy(Reply& reply);
+    void op_lookup(const fuse_in_header& h, In& in, Reply& reply);
+    void op_forget(const fuse_in_header& h, In& in, Reply& reply);
+    void op_batch_forget(In& in, Reply& reply);
+    void op_getattr(const fuse_in_header& h, In& in, Reply& reply);
+    void op_setattr(const fuse_in_header& h, In& in, Reply& reply);
+    void op_readlink(const fuse_in_header& h, In& in, Reply& reply);
+    void op_symlink(const fuse_in_header& h, In& in, Reply& reply);
+    void op_mknod(const fuse_in_header& h, In& in, Reply& reply);
+    void op_mkdir(const fuse_in_header& h, In& in, Reply& reply);
+    void op_unlink(const fuse_in_header& h, In& in, Reply& reply, bool dir);
+    void op_rename(const fuse_in_header& h, In& in, Reply& reply, bool v2);
+    void op_link(const fuse_in_header& h, In& in, Reply& reply);
+    void op_open(const fuse_in_header& h, In& in, Reply& reply, bool dir);
+    void op_create(const fuse_in_header& h, In& in, Reply& reply);
+    void op_read(In& in, Reply& reply);
+    void op_write(In& in, Reply& reply);
+    void op_release(In& in, Reply& reply, bool dir);
+    void op_flush(In& in, Reply& reply);
+    void op_fsync(In& in, Reply& reply, bool dir);
+    void op_readdir(In& in, Reply& reply, bool plus);
+    void op_statfs(const fuse_in_header& h, In& in, Reply& reply);
+    void op_setxattr(const fuse_in_header& h, In& in, Reply& reply);
+    void op_getxattr(const fuse_in_header& h, In& in, Reply& reply, bool list);
+    void op_removexattr(const fuse_in_header& h, In& in, Reply& reply);
+    void op_access(const fuse_in_header& h, In& in, Reply& reply);
+    void op_fallocate(In& in, Reply& reply);
+    void op_lseek(In& in, Reply& reply);
+    void op_copy_file_range(In& in, Reply& reply);
+    void op_syncfs(const fuse_in_header& h, In& in, Reply& reply);
+
+    void reply_entry(Reply& reply, const fs::Result<fs::Entry>& entry);
+    void fill_entry(fuse_entry_out& out, const fs::Entry& entry) const;
+    void fill_attr_out(fuse_attr_out& out, const struct stat& st) const;
+
+    fs::FileSystem& fs_;
+    FuseServerOptions options_;
+    std::atomic<bool> initialized_{false};
+};
+
+// struct stat -> the wire attribute struct.
+void fill_fuse_attr(fuse_attr& out, const struct stat& st);
+const char* opcode_name(std::uint32_t opcode);
+
+} // namespace vfsd::fuse

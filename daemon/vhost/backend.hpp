@@ -1,0 +1,62 @@
+#pragma once
+
+#include "common/unique_fd.hpp"
+#include "vhost/guest_memory.hpp"
+#include "vhost/message.hpp"
+#include "vhost/message_channel.hpp"
+#include "vhost/request.hpp"
+#include "vhost/vring.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace vfsd::vhost {
+
+struct BackendOptions {
+    unsigned max_queues = 17; // hiprio + 16 request queues
+    bool offer_mem_slots = true;
+};
+
+// The vhost-user slave side of one virtio device connection: answers the
+// frontend's messages, keeps the guest memory table and the vrings, and
+// hands every request popped from any queue to the RequestHandler.
+class Backend {
+public:
+    static constexpr std::uint32_t kMaxMemSlots = 32;
+
+    Backend(RequestHandler& handler, BackendOptions options);
+    ~Backend();
+
+    // Serves one connection until the frontend disconnects (returns normally)
+    // or breaks the protocol (throws).  All queues are stopped on return.
+    void serve(MessageChannel& channel);
+
+    // Feature words, public for tests and logging.
+    std::uint64_t offered_features() const;
+    std::uint64_t offered_protocol_features() const;
+
+private:
+    // Returns the ack value for NEED_REPLY (0 = success) unless it replied itself.
+    std::optional<std::uint64_t> dispatch(Message& msg, MessageChannel& channel);
+    Vring* vring_for(std::uint32_t index);
+    std::uint64_t set_mem_table(Message& msg);
+    std::uint64_t add_mem_region(Message& msg);
+    std::uint64_t remove_mem_region(Message& msg);
+    void install_memory(std::vector<GuestRegion> regions);
+    std::uint64_t set_vring_fd(Message& msg);
+    void maybe_start(std::uint32_t index);
+    void stop_all();
+    bool event_idx_negotiated() const;
+
+    RequestHandler& handler_;
+    BackendOptions options_;
+    std::uint64_t acked_features_ = 0;
+    std::uint64_t acked_protocol_features_ = 0;
+    std::shared_ptr<const GuestMemory> memory_;
+    std::vector<std::unique_ptr<Vring>> vrings_;
+    UniqueFd slave_req_fd_; // backend-to-frontend channel, kept for DAX mapping requests
+};
+
+} // namespace vfsd::vhost

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "common/unique_fd.hpp"
+#include "vhost/message.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace vfsd::vhost {
+
+// The connected vhost-user socket: reads requests with their SCM_RIGHTS fds,
+// writes replies.
+class MessageChannel {
+public:
+    explicit MessageChannel(UniqueFd socket) : socket_(std::move(socket)) {}
+
+    // nullopt on orderly disconnect; throws std::runtime_error on a protocol
+    // or socket error (the connection is then unusable).
+    std::optional<Message> receive();
+    void send_reply(const MessageHeader& request, std::span<const std::uint8_t> payload);
+    void send_u64_reply(const MessageHeader& request, std::uint64_t value);
+
+private:
+    UniqueFd socket_;
+};
+
+} // namespace vfsd::vhost

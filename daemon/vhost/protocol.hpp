@@ -1,0 +1,106 @@
+#pragma once
+
+// vhost-user wire format (docs/interop/vhost-user.rst in QEMU).  The kernel's
+// <linux/vhost_types.h> covers the structs shared with vhost-net; the
+// vhost-user-only framing and payloads below exist in no system header.
+
+#include <cstdint>
+#include <linux/vhost_types.h>
+
+namespace vfsd::vhost {
+
+enum class MessageType : std::uint32_t {
+    None = 0,
+    GetFeatures = 1,
+    SetFeatures = 2,
+    SetOwner = 3,
+    ResetOwner = 4,
+    SetMemTable = 5,
+    SetLogBase = 6,
+    SetLogFd = 7,
+    SetVringNum = 8,
+    SetVringAddr = 9,
+    SetVringBase = 10,
+    GetVringBase = 11,
+    SetVringKick = 12,
+    SetVringCall = 13,
+    SetVringErr = 14,
+    GetProtocolFeatures = 15,
+    SetProtocolFeatures = 16,
+    GetQueueNum = 17,
+    SetVringEnable = 18,
+    SendRarp = 19,
+    NetSetMtu = 20,
+    SetSlaveReqFd = 21,
+    IotlbMsg = 22,
+    SetVringEndian = 23,
+    GetConfig = 24,
+    SetConfig = 25,
+    GetMaxMemSlots = 36,
+    AddMemReg = 37,
+    RemMemReg = 38,
+};
+
+const char* request_name(MessageType request);
+
+// Message header flags.
+inline constexpr std::uint32_t kVersionMask = 0x3;
+inline constexpr std::uint32_t kVersion = 0x1;
+inline constexpr std::uint32_t kFlagReply = 0x4;
+inline constexpr std::uint32_t kFlagNeedReply = 0x8;
+
+// Virtio feature bits the device side of the transport understands.
+inline constexpr unsigned kFeatureProtocolFeatures = 30; // VHOST_USER_F_PROTOCOL_FEATURES
+
+// Protocol feature bits.
+enum ProtocolFeature : unsigned {
+    kProtocolMq = 0,
+    kProtocolReplyAck = 3,
+    kProtocolSlaveReq = 5,
+    kProtocolConfig = 9, // never offered: QEMU 7.x's vhost-user-fs crashes on it
+    kProtocolSlaveSendFd = 10,
+    kProtocolConfigureMemSlots = 15,
+};
+
+inline constexpr std::size_t kMaxFdsPerMessage = 8;
+inline constexpr std::size_t kMaxMemTableRegions = 8;
+// Payloads are small; anything bigger is a protocol error, not a buffer to allocate.
+inline constexpr std::size_t kMaxPayloadSize = 4096;
+
+struct MessageHeader {
+    std::uint32_t request;
+    std::uint32_t flags;
+    std::uint32_t size;
+};
+static_assert(sizeof(MessageHeader) == 12);
+
+// One guest RAM region as QEMU describes it.
+struct MemoryRegionDesc {
+    std::uint64_t guest_phys_addr;
+    std::uint64_t memory_size;
+    std::uint64_t userspace_addr; // QEMU's virtual address: ring addresses use it
+    std::uint64_t mmap_offset;    // where the region starts in the passed fd
+};
+static_assert(sizeof(MemoryRegionDesc) == 32);
+
+struct MemoryTablePayload {
+    std::uint32_t nregions;
+    std::uint32_t padding;
+    MemoryRegionDesc regions[kMaxMemTableRegions];
+};
+
+struct SingleMemoryRegionPayload {
+    std::uint64_t padding;
+    MemoryRegionDesc region;
+};
+
+// SET_VRING_KICK/CALL/ERR: queue index in the low byte, "no fd" flag.
+inline constexpr std::uint64_t kVringIndexMask = 0xff;
+inline constexpr std::uint64_t kVringNoFdFlag = 0x100;
+
+// SET_VRING_NUM/BASE/ENABLE and GET_VRING_BASE use struct vhost_vring_state,
+// SET_VRING_ADDR uses struct vhost_vring_addr (both from <linux/vhost_types.h>).
+static_assert(sizeof(vhost_vring_state) == 8);
+static_assert(sizeof(vhost_vring_addr) == 40);
+
+} // namespace vfsd::vhost

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <sys/uio.h>
+#include <vector>
+
+namespace vfsd::vhost {
+
+// Where a finished request reports how many bytes it wrote (the used ring).
+class RequestCompletion {
+public:
+    virtual void complete_request(std::uint16_t head, std::uint32_t bytes_written) = 0;
+
+protected:
+    ~RequestCompletion() = default;
+};
+
+// One request as the layer above sees it: bytes the guest gave us to read,
+// bytes it gave us to fill, and complete().  The spans point into guest memory
+// and stay valid until the request is completed or destroyed.  A request that
+// is destroyed without complete() is completed with 0 bytes so the guest gets
+// its buffers back.
+class Request {
+public:
+    Request(std::vector<iovec> readable, std::vector<iovec> writable, RequestCompletion* completion,
+            std::uint16_t head, std::shared_ptr<const void> memory_keepalive);
+    Request(Request&& other) noexcept;
+    Request& operator=(Request&& other) noexcept;
+    Request(const Request&) = delete;
+    Request& operator=(const Request&) = delete;
+    ~Request();
+
+    std::span<const iovec> readable() const { return readable_; }
+    std::span<const iovec> writable() const { return writable_; }
+    std::size_t readable_size() const;
+    std::size_t writable_size() const;
+
+    // Returns the buffers to the guest; later calls do nothing.
+    void complete(std::uint32_t bytes_written);
+    bool completed() const { return completion_ == nullptr; }
+
+private:
+    std::vector<iovec> readable_;
+    std::vector<iovec> writable_;
+    RequestCompletion* completion_ = nullptr;
+    std::uint16_t head_ = 0;
+    std::shared_ptr<const void> memory_keepalive_;
+};
+
+// What the transport hands requests to.
+class RequestHandler {
+public:
+    virtual void handle(Request request) = 0;
+    // A queue is stopping and waits for its requests: complete any that are
+    // deliberately held back (fault injection).  Called repeatedly while waiting.
+    virtual void release_held_requests() {}
+
+protected:
+    ~RequestHandler() = default;
+};
+
+} // namespace vfsd::vhost
