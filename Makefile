@@ -2,6 +2,8 @@
 #
 #   make demo    install what is missing, build, boot a guest, show it working
 #   make check   unit tests + the in-guest suite against both transports
+#   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
+#   make bench-quick   one repeat of 8 representative rows (under 10 min)
 #
 # Everything built lands in build/ (never committed) and ./virtio_fs.ko.
 
@@ -13,7 +15,7 @@ HARNESS := $(BUILD)/bin/vfs-harness
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps kernel module guest-tests harness image unit check demo \
-	checkpatch clean help
+	checkpatch clean help rootboot-check dkms-deb dkms-boot-test bench bench-quick
 
 all: module guest-tests harness
 
@@ -54,11 +56,36 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit image
+check: unit image rootboot-check
 	$(HARNESS) test --transport ours,debian
+
+# Root file system on virtio-fs (Documentation/root-on-virtiofs.rst): boots a
+# debootstrapped Debian 12 tree (cached in build/rootfs/) with the in-guest
+# suites on /, plus a missing tag and a dead daemon.
+rootboot-check: image
+	./tests/rootboot/check.sh
+
+# The Debian package: build/deb/virtio-fs-dkms_<version>_all.deb (DKMS source,
+# initramfs-tools hook and boot scripts, modprobe configuration).
+dkms-deb:
+	./scripts/build-dkms-deb.sh $(BUILD)/deb
+
+# Installs that package in a debootstrapped tree (chroot), lets DKMS build the
+# module and update-initramfs make an initramfs, and boots it with the root on
+# virtio-fs.  Slow (about 10 minutes, ~1 GB); not part of `check`.
+dkms-boot-test: dkms-deb harness kernel
+	./tests/rootboot/dkms-boot-test.sh
 
 demo: image
 	./scripts/demo.sh
+
+# Documentation/benchmarks.md; e.g. make bench BENCH_ARGS="--engine libaio --repeat 5"
+BENCH_ARGS ?=
+bench: image
+	$(HARNESS) bench $(BENCH_ARGS)
+
+bench-quick: image
+	$(HARNESS) bench --quick $(BENCH_ARGS)
 
 checkpatch: kernel
 	perl $(BUILD)/kernel/checkpatch/scripts/checkpatch.pl --no-tree -f \

@@ -1,4 +1,6 @@
 // vfs-harness: entry point; the subcommands live in src/*_command.cpp.
+#include "bench_command.hpp"
+#include "boot_command.hpp"
 #include "cli_options.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
@@ -37,6 +39,15 @@ int main(int argc, char** argv) {
         }
         if (opts.run_cmd->parsed()) {
             return vfs::run_command(paths, opts.run, opts.results);
+        }
+        if (opts.boot_cmd->parsed()) {
+            return vfs::boot_command(paths, opts.boot.boot, opts.boot.results);
+        }
+        if (opts.bench_cmd->parsed()) {
+            for (int i = 0; i < argc; ++i) {
+                opts.bench.command_line += (i ? " " : "") + std::string(argv[i]);
+            }
+            return vfs::bench_command(paths, opts.bench);
         }
         if (opts.test_cmd->parsed()) {
             return vfs::test_command(paths, opts.test, opts.run, opts.results);

@@ -26,6 +26,7 @@ CLI::App* add_boot_subcommand(CLI::App& app, BootCliOptions& o) {
     boot->add_option("--rootdelay", b.rootdelay,
                      "seconds the initramfs waits for the device and daemon")
         ->capture_default_str();
+    boot->add_option("--append", b.append, "more kernel command line arguments");
     boot->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd (QEMU's) or a PATH")
         ->capture_default_str();
     boot->add_option("--daemon-arg", r.daemon_args, "extra daemon argument, repeatable")

@@ -5,6 +5,7 @@
 #include "guest_session.hpp"
 #include "root_boot_image.hpp"
 #include "run_directory.hpp"
+#include "run_result.hpp"
 #include "string_util.hpp"
 
 #include <cstdio>

@@ -43,7 +43,8 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     run->add_option("--transport", r.transport, "guest transport")
         ->check(CLI::IsMember(known_transports()))
         ->capture_default_str();
-    run->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
+    run->add_option("--daemon", r.daemon,
+                    "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
         ->capture_default_str();
     run->add_option(
            "--daemon-arg", r.daemon_args,
@@ -83,12 +84,22 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     test->add_option("--suites", o.test.suites_file, "suite list (default tests/guest/suites.json)")
         ->check(CLI::ExistingFile);
     test->add_option("--results", o.results, "parent of the results directory (default results/)");
-    test->add_option("--daemon", r.daemon, "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
+    test->add_option("--daemon", r.daemon,
+                     "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
         ->capture_default_str();
     test->add_flag("-v,--verbose", o.test.verbose, "stream the guest consoles");
+
+    o.boot_cmd = add_boot_subcommand(app, o.boot);
+    o.bench_cmd = add_bench_subcommand(app, o.bench);
 }
 
 void finish_cli(CliOptions& o) {
+    if (o.bench_cmd && o.bench_cmd->parsed()) {
+        finish_bench_cli(*o.bench_cmd, o.bench);
+    }
+    if (o.boot_cmd && o.boot_cmd->parsed()) {
+        finish_boot_cli(o.boot);
+    }
     if (o.run_cmd && o.run_cmd->parsed()) {
         o.run.command = join(o.command_words, " ");
         if (!o.shared.empty()) {

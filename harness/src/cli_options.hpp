@@ -1,5 +1,7 @@
 #pragma once
 
+#include "bench_cli.hpp"
+#include "boot_cli.hpp"
 #include "run_options.hpp"
 
 #include <CLI/CLI.hpp>
@@ -34,6 +36,10 @@ struct CliOptions {
     CLI::App* image_cmd = nullptr;
     CLI::App* run_cmd = nullptr;
     CLI::App* test_cmd = nullptr;
+    BootCliOptions boot;
+    CLI::App* boot_cmd = nullptr;
+    BenchOptions bench;
+    CLI::App* bench_cmd = nullptr;
 };
 
 // Declares subcommands and options, bound to `opts` (which must outlive app).

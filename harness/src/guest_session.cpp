@@ -216,10 +216,10 @@ RunResult GuestSession::run(const Hooks& hooks) {
         if (monitor.dmesg_complete() && !shortened_for_poweroff) {
             shortened_for_poweroff = true;
             // After a setup failure the guest may sit in a rescue shell.
-            auto grace = monitor.setup_failure().empty()
-                             ? duration_cast<steady_clock::duration>(
-                                   seconds(opts_.poweroff_grace_sec))
-                             : duration_cast<steady_clock::duration>(kAfterPoweroffGrace);
+            auto grace =
+                monitor.setup_failure().empty()
+                    ? duration_cast<steady_clock::duration>(seconds(opts_.poweroff_grace_sec))
+                    : duration_cast<steady_clock::duration>(kAfterPoweroffGrace);
             deadline = std::min(deadline, now + grace);
         }
         if (now >= deadline) {

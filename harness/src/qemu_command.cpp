@@ -29,8 +29,9 @@ std::vector<std::string> daemon_argv(const RunOptions& o, const std::filesystem:
         argv.insert(argv.end(), {"-o", "writeback"});
     }
     if (o.daemon == "virtiofsd") {
-        // Its default namespace sandbox needs privileges containers lack.
-        argv.insert(argv.end(), {"-o", "sandbox=chroot"});
+        // Its default namespace sandbox needs privileges containers lack;
+        // xattrs are off unless asked for, and the tests use them.
+        argv.insert(argv.end(), {"-o", "sandbox=chroot", "-o", "xattr"});
     }
     argv.insert(argv.end(), o.daemon_args.begin(), o.daemon_args.end());
     return argv;

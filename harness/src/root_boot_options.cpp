@@ -44,7 +44,13 @@ std::string root_boot_cmdline(const RootBootOptions& o) {
     if (o.install_agent) {
         s += " systemd.wants=vfs-agent.service";
     }
-    s += " systemd.mask=serial-getty@ttyS0.service";
+    // No getty on the serial line (guest requests use it), none on the
+    // virtual consoles either (there is no display): fewer processes that
+    // shutdown has to signal, see Documentation/root-on-virtiofs.rst.
+    s += " systemd.mask=serial-getty@ttyS0.service systemd.mask=getty.target";
+    if (!o.append.empty()) {
+        s += " " + o.append;
+    }
     return s;
 }
 

@@ -19,6 +19,7 @@ struct RootBootOptions {
     std::string rootflags;                       // --rootflags, passed as rootflags=
     int rootdelay = 20;                          // seconds for the device and daemon to answer
     bool install_agent = true;                   // write vfs-agent into the tree
+    std::string append;                          // --append: more kernel arguments
 
     // Throws std::invalid_argument naming the option.
     void validate() const;

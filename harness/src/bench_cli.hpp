@@ -1,0 +1,36 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace vfs {
+
+// What `vfs-harness bench` is asked to do (see Documentation/benchmarks.md).
+struct BenchOptions {
+    std::vector<std::string> workloads = {"seqread", "randread", "seqwrite", "randwrite"};
+    std::vector<std::string> engines = {"psync", "mmap", "libaio"};
+    std::vector<std::string> modes = {"single", "multi"};
+    std::vector<std::string> rows; // explicit row names; override the three above
+    std::vector<std::string> columns = {"9p",        "debian",         "ours",
+                                        "ours-auto", "ours-always-wb", "tmpfs"};
+    int repeats = 3;
+    int rounds = 1; // boots per column, alternating with the other columns
+    int runtime_sec = 3;
+    int size_mib = 64;
+    bool quick = false;
+    std::string daemon = "virtiofsd"; // for every virtio-fs column
+    int smp = 2;
+    std::string mem = "2G";
+    std::string results;      // parent of the results directory (default results/)
+    std::string render;       // re-render this bench.json instead of running guests
+    bool verbose = false;     // stream the guest consoles
+    std::string command_line; // as typed, for the record
+};
+
+// Declares `vfs-harness bench`, bound to `o` (which must outlive app).
+CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o);
+// After parsing: applies --quick and validates (std::invalid_argument).
+void finish_bench_cli(CLI::App& bench, BenchOptions& o);
+
+} // namespace vfs
