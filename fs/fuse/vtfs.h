@@ -37,6 +37,7 @@
 
 /* Per-request timeout in seconds unless "request_timeout=" says otherwise. */
 extern unsigned int vtfs_default_timeout;
+extern bool vtfs_send_interrupts;
 
 /* sg entries a request needs besides its pages: in/out headers and args. */
 #define VTFS_SG_OVERHEAD	4

@@ -12,11 +12,22 @@
  * VTFS_FORGET_BATCH forgets into one FUSE_BATCH_FORGET, and sends them.
  * If the ring is full, the message waits in dev->hiprio_held until the
  * device returns a buffer.
+ *
+ * FUSE_INTERRUPT is only sent with send_interrupts=1: QEMU 7.2's virtiofsd
+ * stops serving requests when an interrupt arrives for a request it has
+ * already answered, and our vfsd ignores interrupts.  With it off, an
+ * interrupted request stays on fiq->interrupts until fuse ends it, as with
+ * any transport that does not implement interrupts.
  */
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 
 #include "vtfs.h"
+
+bool vtfs_send_interrupts;
+module_param_named(send_interrupts, vtfs_send_interrupts, bool, 0644);
+MODULE_PARM_DESC(send_interrupts,
+		 "Send FUSE_INTERRUPT for signalled requests (default off: QEMU 7.2's virtiofsd hangs on a late one)");
 
 /* One message on the high-priority queue, device-readable only. */
 struct vtfs_hiprio_msg {
@@ -48,7 +59,8 @@ void vtfs_wake_forget_and_unlock(struct fuse_iqueue *fiq)
 void vtfs_wake_interrupt_and_unlock(struct fuse_iqueue *fiq)
 	__releases(fiq->lock)
 {
-	vtfs_hiprio_kick(fiq);
+	if (READ_ONCE(vtfs_send_interrupts))
+		vtfs_hiprio_kick(fiq);
 	spin_unlock(&fiq->lock);
 }
 
@@ -121,8 +133,10 @@ static struct vtfs_hiprio_msg *vtfs_hiprio_next(struct vtfs_device *dev)
 		goto unlock;
 	fiq = &dev->fc->iq;
 	spin_lock(&fiq->lock);
-	req = list_first_entry_or_null(&fiq->interrupts, struct fuse_req,
-				       intr_entry);
+	req = NULL;
+	if (READ_ONCE(vtfs_send_interrupts))
+		req = list_first_entry_or_null(&fiq->interrupts,
+					       struct fuse_req, intr_entry);
 	if (req) {
 		list_del_init(&req->intr_entry);
 		vtfs_fill_interrupt(msg, req);

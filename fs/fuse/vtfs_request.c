@@ -189,7 +189,8 @@ static void vtfs_catch_interrupt(struct fuse_req *req)
 {
 	/* Pairs with the barrier after set_bit(FR_INTERRUPTED) in fuse. */
 	smp_mb__after_atomic();
-	if (test_bit(FR_INTERRUPTED, &req->flags))
+	if (READ_ONCE(vtfs_send_interrupts) &&
+	    test_bit(FR_INTERRUPTED, &req->flags))
 		vtfs_queue_interrupt(req);
 }
 
@@ -420,6 +421,13 @@ static void vtfs_copy_out(struct vtfs_req *vr)
 			       args->out_args[args->out_numargs - 1].size);
 }
 
+static void vtfs_count_bad_reply(struct vtfs_queue *q)
+{
+	spin_lock(&q->lock);
+	q->stats.bad_replies++;
+	spin_unlock(&q->lock);
+}
+
 /* Check the reply and copy it out; returns 0 or a negative errno. */
 static int vtfs_take_reply(struct vtfs_req *vr)
 {
@@ -433,6 +441,7 @@ static int vtfs_take_reply(struct vtfs_req *vr)
 	if (!why && !oh->error)
 		why = vtfs_fit_payload(req->args, oh->len - sizeof(*oh));
 	if (why) {
+		vtfs_count_bad_reply(vr->queue);
 		pr_warn_ratelimited("%s: tag %s: bad reply to opcode %u unique %llu: %s\n",
 				    VTFS_NAME, vr->queue->dev->tag,
 				    req->in.h.opcode, req->in.h.unique, why);
