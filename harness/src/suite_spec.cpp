@@ -46,6 +46,7 @@ std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::str
             s.opts = j.value("opts", s.opts);
             s.opts_by_transport = j.value("opts_by_transport", s.opts_by_transport);
             s.daemon = j.value("daemon", s.daemon);
+            s.daemon_args = j.value("daemon_args", s.daemon_args);
             s.timeout = j.value("timeout", s.timeout);
             s.queues = j.value("queues", s.queues);
             s.transports = j.value("transports", s.transports);
@@ -64,6 +65,9 @@ std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::str
         if (std::find(known_cache_modes().begin(), known_cache_modes().end(), s.cache) ==
             known_cache_modes().end()) {
             throw std::runtime_error(where + ": cache must be none, auto or always");
+        }
+        if (!s.daemon_args.empty() && s.daemon.empty()) {
+            throw std::runtime_error(where + ": daemon_args needs an explicit daemon");
         }
         if (s.timeout < 1) {
             throw std::runtime_error(where + ": timeout must be positive");

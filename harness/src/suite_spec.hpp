@@ -17,6 +17,8 @@ struct SuiteSpec {
     // Replaces `opts` on the transports it names (Debian's module rejects ours).
     std::map<std::string, std::string> opts_by_transport;
     std::string daemon; // "virtiofsd", "vfsd" (ours), a path; empty: `test --daemon`
+    // Appended to the daemon's command line, e.g. vfsd's --inject=RULE.
+    std::vector<std::string> daemon_args;
     int timeout = 600;
     int queues = 1;
     std::vector<std::string> transports = {"ours", "debian"};

@@ -54,6 +54,7 @@ RunOptions options_for(const SuiteSpec& s, const std::string& transport, const R
     if (!s.daemon.empty()) {
         o.daemon = s.daemon;
     }
+    o.daemon_args.insert(o.daemon_args.end(), s.daemon_args.begin(), s.daemon_args.end());
     o.timeout_sec = s.timeout;
     o.queues = s.queues;
     o.command = s.cmd;

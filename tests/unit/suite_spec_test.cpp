@@ -49,3 +49,18 @@ TEST_CASE("per-transport mount options and daemon", "[suites]") {
     CHECK_THROWS(vfs::parse_suites(R"([{"name": "k", "cmd": "c", "opts_by_transport": 3}])",
                                    "t.json"));
 }
+
+TEST_CASE("daemon arguments need an explicit daemon", "[suites]") {
+    auto suites = vfs::parse_suites(
+        R"([{"name": "f", "cmd": "daemon-faults drop", "daemon": "vfsd",
+             "daemon_args": ["--inject=drop:READ@4"]}])",
+        "t.json");
+    REQUIRE(suites.size() == 1);
+    CHECK(suites[0].daemon_args == std::vector<std::string>{"--inject=drop:READ@4"});
+    CHECK_THROWS_WITH(
+        vfs::parse_suites(R"([{"name": "f", "cmd": "c", "daemon_args": ["-x"]}])", "t.json"),
+        Catch::Contains("daemon_args needs an explicit daemon"));
+    CHECK_THROWS(vfs::parse_suites(R"([{"name": "f", "cmd": "c", "daemon": "vfsd",
+                                        "daemon_args": "--inject=drop"}])",
+                                   "t.json"));
+}
