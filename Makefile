@@ -1,7 +1,8 @@
 # Top-level entry points.  See README.md.
 #
 #   make demo    install what is missing, build, boot a guest, show it working
-#   make check   unit tests + the in-guest suite against both transports
+#   make check   unit tests, fuzzing, root boot, the in-guest suites against
+#                both transports and both daemons
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
 #
@@ -15,7 +16,7 @@ HARNESS := $(BUILD)/bin/vfs-harness
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps kernel module guest-tests harness image unit check demo \
-	checkpatch clean help rootboot-check dkms-deb dkms-boot-test bench bench-quick
+	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick
 
 all: module guest-tests harness
 
@@ -56,8 +57,26 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit image rootboot-check
-	$(HARNESS) test --transport ours,debian
+check: unit fuzz image rootboot-check
+	$(HARNESS) test --transport ours,debian --daemon virtiofsd,vfsd
+
+# libFuzzer over vfsd's request decoding (clang, ASan+UBSan), FUZZ_SECONDS per
+# target; the corpus grows in build/fuzz-corpus/ across runs.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := virtqueue_fuzz fuse_request_fuzz
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S daemon -B $(BUILD)/vfsd-fuzz -DVFSD_FUZZ=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_RUNTIME_OUTPUT_DIRECTORY=$(BUILD)/vfsd-fuzz/bin >/dev/null
+	cmake --build $(BUILD)/vfsd-fuzz -j $(JOBS) \
+		$(addprefix --target vfsd-,$(FUZZ_TARGETS))
+	set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz-corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/vfsd-fuzz/tests/fuzz/vfsd-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 $(BUILD)/fuzz-corpus/$$t 2>&1 | tail -n 12; \
+		test $${PIPESTATUS[0]} -eq 0; \
+	done
 
 # Root file system on virtio-fs (Documentation/root-on-virtiofs.rst): boots a
 # debootstrapped Debian 12 tree (cached in build/rootfs/) with the in-guest

@@ -84,8 +84,10 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     test->add_option("--suites", o.test.suites_file, "suite list (default tests/guest/suites.json)")
         ->check(CLI::ExistingFile);
     test->add_option("--results", o.results, "parent of the results directory (default results/)");
-    test->add_option("--daemon", r.daemon,
-                     "vhost-user-fs backend: virtiofsd (QEMU's), vfsd (ours) or a PATH")
+    test->add_option("--daemon", o.test.daemons,
+                     "comma-separated vhost-user-fs backends: virtiofsd (QEMU's), vfsd (ours) or a "
+                     "PATH; with several, every transport runs with each (columns TRANSPORT+DAEMON)")
+        ->delimiter(',')
         ->capture_default_str();
     test->add_flag("-v,--verbose", o.test.verbose, "stream the guest consoles");
 
@@ -110,6 +112,9 @@ void finish_cli(CliOptions& o) {
     if (o.test_cmd && o.test_cmd->parsed()) {
         if (o.test.transports.empty()) {
             throw std::invalid_argument("--transport: at least one transport is needed");
+        }
+        if (o.test.daemons.empty()) {
+            throw std::invalid_argument("--daemon: at least one daemon is needed");
         }
         for (std::size_t i = 0; i < o.test.transports.size(); ++i) {
             for (std::size_t j = 0; j < i; ++j) {

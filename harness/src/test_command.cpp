@@ -7,6 +7,7 @@
 #include "tap_parser.hpp"
 #include "test_report.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -44,6 +45,36 @@ std::vector<SuiteSpec> select_suites(const std::vector<SuiteSpec>& all,
     return out;
 }
 
+// One column of the report: a transport served by a daemon.
+struct Column {
+    std::string name; // "ours", or "ours+vfsd" when several daemons run
+    std::string transport;
+    std::string daemon;
+};
+
+std::vector<Column> make_columns(const TestCommandOptions& opts) {
+    std::vector<Column> cols;
+    for (const auto& d : opts.daemons) {
+        for (const auto& t : opts.transports) {
+            cols.push_back({opts.daemons.size() > 1 ? t + "+" + d : t, t, d});
+        }
+    }
+    return cols;
+}
+
+// A suite that names its daemon runs in that daemon's columns only; if no
+// column has it, it runs in the first daemon's columns, with its own daemon.
+bool suite_runs_in(const SuiteSpec& s, const Column& c, const TestCommandOptions& opts) {
+    if (!s.runs_on(c.transport)) {
+        return false;
+    }
+    if (s.daemon.empty()) {
+        return true;
+    }
+    bool listed = std::find(opts.daemons.begin(), opts.daemons.end(), s.daemon) != opts.daemons.end();
+    return listed ? c.daemon == s.daemon : c.daemon == opts.daemons.front();
+}
+
 RunOptions options_for(const SuiteSpec& s, const std::string& transport, const RunOptions& base) {
     RunOptions o = base;
     o.transport = transport;
@@ -74,24 +105,35 @@ int test_command(const ProjectPaths& paths, const TestCommandOptions& opts, cons
     auto parent = results.empty() ? paths.results() : fs::path(results);
     auto results_dir = make_run_directory(parent, "test");
     const auto& transports = opts.transports;
+    const auto columns = make_columns(opts);
+    std::vector<std::string> names, tested;
+    for (const auto& c : columns) {
+        names.push_back(c.name);
+        if (c.transport == transports.front()) {
+            tested.push_back(c.name);
+        }
+    }
     spdlog::info("test: {} suite(s) x [{}] (under test: {}); results in {}", suites.size(),
-                 join(transports, ", "), transports.front(), results_dir.string());
+                 join(names, ", "), join(tested, ", "), results_dir.string());
 
-    TestReport report(transports);
+    TestReport report(names, tested);
     const auto t_start = std::chrono::steady_clock::now();
     bool stop = false;
     for (const auto& suite : suites) {
-        for (const auto& transport : transports) {
+        for (const auto& col : columns) {
             if (stop) {
                 break;
             }
-            if (!suite.runs_on(transport)) {
+            if (!suite_runs_in(suite, col, opts)) {
                 continue;
             }
+            const auto& transport = col.name; // the report's column
             auto label = suite.name + "/" + transport;
             auto run_dir = results_dir / (suite.name + "-" + transport);
             fs::create_directories(run_dir);
-            auto o = options_for(suite, transport, base);
+            auto with_daemon = base;
+            with_daemon.daemon = col.daemon;
+            auto o = options_for(suite, col.transport, with_daemon);
             o.validate();
             std::fprintf(stderr, "==> %s (timeout %d s)\n", label.c_str(), o.timeout_sec);
 
@@ -182,13 +224,13 @@ int test_command(const ProjectPaths& paths, const TestCommandOptions& opts, cons
     std::ofstream(results_dir / "results.json") << report.to_json().dump(2) << "\n";
     std::printf("\n%s\n", table.c_str());
     for (const auto& name : report.regressions()) {
-        std::printf("regression on %s: %s\n", transports.front().c_str(), name.c_str());
+        std::printf("regression: %s\n", name.c_str());
     }
-    for (std::size_t i = 1; i < transports.size(); ++i) {
-        auto t = report.totals(transports[i]);
-        if (t.failed > 0) {
-            std::printf("note: baseline %s has %d failure(s) (not fatal)\n", transports[i].c_str(),
-                        t.failed);
+    for (const auto& c : names) {
+        auto t = report.totals(c);
+        bool is_tested = std::find(tested.begin(), tested.end(), c) != tested.end();
+        if (!is_tested && t.failed > 0) {
+            std::printf("note: baseline %s has %d failure(s) (not fatal)\n", c.c_str(), t.failed);
         }
     }
     std::printf("results: %s\n", results_dir.string().c_str());

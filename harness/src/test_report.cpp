@@ -24,6 +24,13 @@ std::string cell(std::string s) {
 
 } // namespace
 
+TestReport::TestReport(std::vector<std::string> transports, std::vector<std::string> tested)
+    : transports_(std::move(transports)), tested_(std::move(tested)) {
+    if (tested_.empty() && !transports_.empty()) {
+        tested_.push_back(transports_.front());
+    }
+}
+
 const TestRecord* TestReport::find(const std::string& name, const std::string& transport) const {
     for (const auto& r : records_) {
         if (r.name == name && r.transport == transport) {
@@ -51,13 +58,18 @@ bool TestReport::suite_ran(const std::string& suite, const std::string& transpor
 }
 
 void TestReport::finalize() {
-    const auto& tested = transports_.front();
+    for (const auto& tested : tested_) {
+        finalize_column(tested);
+    }
+}
+
+void TestReport::finalize_column(const std::string& tested) {
     for (const auto& name : test_names()) {
         if (find(name, tested) || !suite_ran(suite_of(name), tested)) {
             continue;
         }
-        for (std::size_t i = 1; i < transports_.size(); ++i) {
-            const auto* base = find(name, transports_[i]);
+        for (const auto& other : transports_) {
+            const auto* base = other == tested ? nullptr : find(name, other);
             if (base && base->status == TestStatus::Pass) {
                 std::string log;
                 for (const auto& b : boots_) {
@@ -68,7 +80,7 @@ void TestReport::finalize() {
                 add({name,
                      tested,
                      TestStatus::Fail,
-                     fmt::format("no result on {} but passes on {}", tested, transports_[i]),
+                     fmt::format("no result on {} but passes on {}", tested, other),
                      {},
                      log});
                 break;
@@ -99,11 +111,23 @@ TestReport::Totals TestReport::totals(const std::string& transport) const {
     return t;
 }
 
+TestReport::Totals TestReport::totals() const {
+    Totals sum;
+    for (const auto& c : tested_) {
+        auto t = totals(c);
+        sum.passed += t.passed;
+        sum.failed += t.failed;
+        sum.skipped += t.skipped;
+    }
+    return sum;
+}
+
 std::vector<std::string> TestReport::failures() const {
     std::vector<std::string> out;
     for (const auto& r : records_) {
-        if (r.transport == transports_.front() && r.status == TestStatus::Fail) {
-            out.push_back(r.name);
+        if (r.status == TestStatus::Fail &&
+            std::find(tested_.begin(), tested_.end(), r.transport) != tested_.end()) {
+            out.push_back(tested_.size() > 1 ? r.name + " on " + r.transport : r.name);
         }
     }
     return out;
@@ -111,21 +135,19 @@ std::vector<std::string> TestReport::failures() const {
 
 std::vector<std::string> TestReport::regressions() const {
     std::vector<std::string> out;
-    const auto& tested = transports_.front();
-    for (const auto& name : test_names()) {
-        const auto* ours = find(name, tested);
-        if (ours && ours->status == TestStatus::Pass) {
-            continue;
-        }
-        if (ours && ours->status != TestStatus::Fail) {
-            continue; // skipped on ours: not a regression
-        }
-        for (std::size_t i = 1; i < transports_.size(); ++i) {
-            const auto* base = find(name, transports_[i]);
-            if (base && base->status == TestStatus::Pass &&
-                (ours || suite_ran(suite_of(name), tested))) {
-                out.push_back(name);
-                break;
+    for (const auto& tested : tested_) {
+        for (const auto& name : test_names()) {
+            const auto* ours = find(name, tested);
+            if (ours && ours->status != TestStatus::Fail) {
+                continue; // passed, or skipped on ours: not a regression
+            }
+            for (const auto& other : transports_) {
+                const auto* base = other == tested ? nullptr : find(name, other);
+                if (base && base->status == TestStatus::Pass &&
+                    (ours || suite_ran(suite_of(name), tested))) {
+                    out.push_back(tested_.size() > 1 ? name + " on " + tested : name);
+                    break;
+                }
             }
         }
     }
@@ -187,7 +209,7 @@ nlohmann::json TestReport::to_json() const {
         totals_json[t] = {{"passed", x.passed}, {"failed", x.failed}, {"skipped", x.skipped}};
     }
     return {{"transports", transports_},
-            {"tested", transports_.front()},
+            {"tested", tested_},
             {"totals", totals_json},
             {"regressions", regressions()},
             {"exit_status", exit_status()},

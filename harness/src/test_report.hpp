@@ -29,12 +29,15 @@ struct BootRecord {
     std::string log;
 };
 
-// Results of `vfs-harness test` over suites x transports. The first transport
-// is the one under test; the others are baselines whose failures alone are
-// reported but not fatal.
+// Results of `vfs-harness test` over suites x columns. A column is a
+// transport, or "transport+daemon" when several daemons run. The tested
+// columns (default: the first) are the ones under test; the others are
+// baselines whose failures alone are reported but not fatal. A tested column
+// must pass every test that any other column passes.
 class TestReport {
 public:
-    explicit TestReport(std::vector<std::string> transports) : transports_(std::move(transports)) {}
+    explicit TestReport(std::vector<std::string> transports,
+                        std::vector<std::string> tested = {});
 
     void add(TestRecord r) { records_.push_back(std::move(r)); }
     void add_boot(BootRecord b) { boots_.push_back(std::move(b)); }
@@ -46,15 +49,17 @@ public:
         int passed = 0, failed = 0, skipped = 0;
     };
     Totals totals(const std::string& transport) const;
-    Totals totals() const { return totals(transports_.front()); }
-    // Tests that fail on the tested transport (sorted as first seen).
+    // Summed over the tested columns.
+    Totals totals() const;
+    // "test on column" for tests failing on a tested column (as first seen).
     std::vector<std::string> failures() const;
-    // Tests that pass on a baseline but not on the tested transport.
+    // "test on column": passes on another column but not on this tested one.
     std::vector<std::string> regressions() const;
+    const std::vector<std::string>& tested() const { return tested_; }
     int exit_status() const;
 
     std::string markdown_table() const;
-    // "N passed, N failed, N skipped" for the tested transport (what CI reads).
+    // "N passed, N failed, N skipped" over the tested columns (what CI reads).
     std::string summary_line() const;
     nlohmann::json to_json() const;
 
@@ -64,8 +69,10 @@ private:
     const TestRecord* find(const std::string& name, const std::string& transport) const;
     std::vector<std::string> test_names() const;
     bool suite_ran(const std::string& suite, const std::string& transport) const;
+    void finalize_column(const std::string& tested);
 
     std::vector<std::string> transports_;
+    std::vector<std::string> tested_;
     std::vector<TestRecord> records_;
     std::vector<BootRecord> boots_;
 };

@@ -7,7 +7,8 @@
 #     on /, the guest writes a file under / that the host then reads, and
 #     the guest shuts down cleanly;
 #  2. root=TAG naming no device: a clear console message and a rescue shell;
-#  3. a daemon that dies before answering: the same, instead of a hang.
+#  3. a daemon that never answers (vfsd dropping FUSE_INIT): the same,
+#     instead of a hang.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 harness=build/bin/vfs-harness

@@ -55,8 +55,29 @@ TEST_CASE("markdown table and JSON", "[report]") {
     CHECK(t.find("| fs/xattr | SKIP | FAIL |") != std::string::npos);
     CHECK(t.find("| other/x | - | PASS |") != std::string::npos);
     auto j = r.to_json();
-    CHECK(j["tested"] == "ours");
+    CHECK(j["tested"] == nlohmann::json::array({"ours"}));
     CHECK(j["tests"].size() == 5);
     CHECK(j["boots"][0]["log"] == "/l/ours");
     CHECK(j["totals"]["debian"]["failed"] == 1);
+}
+
+TEST_CASE("several tested columns: each must pass what any column passes", "[report]") {
+    vfs::TestReport r({"ours+virtiofsd", "debian+virtiofsd", "ours+vfsd", "debian+vfsd"},
+                      {"ours+virtiofsd", "ours+vfsd"});
+    using S = vfs::TestStatus;
+    for (const auto* c : {"ours+virtiofsd", "debian+virtiofsd", "ours+vfsd", "debian+vfsd"}) {
+        r.add_boot({"fs", c, "completed", 0, 1.0, {}, "/l"});
+    }
+    r.add({"fs/a", "ours+virtiofsd", S::Pass, {}, {}, {}});
+    r.add({"fs/a", "debian+virtiofsd", S::Pass, {}, {}, {}});
+    r.add({"fs/a", "ours+vfsd", S::Fail, {}, {}, {}});
+    r.add({"fs/a", "debian+vfsd", S::Fail, {}, {}, {}});
+    r.add({"fs/b", "ours+virtiofsd", S::Pass, {}, {}, {}});
+    r.finalize(); // fs/b: no result on ours+vfsd although it passes elsewhere
+    CHECK(r.regressions() ==
+          std::vector<std::string>{"fs/a on ours+vfsd", "fs/b on ours+vfsd"});
+    CHECK(r.failures().size() == 2);
+    CHECK(r.totals().passed == 2);
+    CHECK(r.exit_status() == 1);
+    CHECK(r.summary_line() == "2 passed, 2 failed, 0 skipped");
 }
