@@ -77,7 +77,7 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
                               std::size_t jobs) {
     RunOptions r;
     r.transport = c.transport;
-    r.daemon = o.daemon;
+    r.daemon = c.daemon.empty() ? o.daemon : c.daemon;
     r.cache = c.cache;
     r.writeback = c.writeback;
     r.mount = !c.guest_tmpfs;
@@ -152,7 +152,9 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         res.meta["loadavg"][col.id + (o.rounds > 1 ? fmt::format("-r{}", round + 1) : "")] =
             loadavg();
         spdlog::info("bench: [{}/{}] {} ({}{}{}), load {}", bi + 1, boots, col.label, col.transport,
-                     col.uses_daemon() ? ", " + o.daemon + " cache=" + col.cache : "",
+                     col.uses_daemon() ? ", " + (col.daemon.empty() ? o.daemon : col.daemon) +
+                                                " cache=" + col.cache
+                                          : "",
                      col.writeback ? ", writeback" : "", loadavg());
 
         BenchConsoleParser parser;

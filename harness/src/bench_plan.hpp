@@ -28,6 +28,7 @@ struct BenchColumn {
     std::string cache;     // daemon cache mode (virtio-fs columns)
     bool writeback = false;
     bool guest_tmpfs = false; // no shared dir: the guest's own tmpfs (ceiling)
+    std::string daemon;       // empty: bench --daemon (virtio-fs columns)
 
     bool uses_daemon() const { return !guest_tmpfs && transport != "9p"; }
 };

@@ -141,6 +141,11 @@ std::string BenchReport::ratio_table() const {
         }
     }
     bool verdict = have_debian && r_.has_column("ours");
+    // Our daemon against QEMU's, both behind our module with cache=none.
+    bool daemon_verdict = r_.has_column("ours") && r_.has_column("ours-vfsd");
+    if (daemon_verdict) {
+        cols.push_back({"ours-vfsd / ours", "ours-vfsd", "ours"});
+    }
     if (cols.empty()) {
         return "(no 9p or debian column: no ratios)\n";
     }
@@ -150,6 +155,9 @@ std::string BenchReport::ratio_table() const {
     }
     if (verdict) {
         head.push_back("ours vs debian");
+    }
+    if (daemon_verdict) {
+        head.push_back("vfsd vs virtiofsd");
     }
     std::string s = header_row(head);
     for (const auto& row : r_.rows) {
@@ -161,6 +169,11 @@ std::string BenchReport::ratio_table() const {
         if (verdict) {
             auto a = r_.bandwidth("ours", row.name());
             auto b = r_.bandwidth("debian", row.name());
+            cells.push_back(!a || !b ? "n.a." : a->clearly_below(*b) ? "**slower**" : "ok");
+        }
+        if (daemon_verdict) {
+            auto a = r_.bandwidth("ours-vfsd", row.name());
+            auto b = r_.bandwidth("ours", row.name());
             cells.push_back(!a || !b ? "n.a." : a->clearly_below(*b) ? "**slower**" : "ok");
         }
         s += table_row(cells);

@@ -276,3 +276,19 @@ TEST_CASE("progress: estimate from guesses, then from measurements") {
     CHECK(BenchProgress::duration(125) == "2m05s");
     CHECK(BenchProgress::duration(3700) == "1h01m");
 }
+
+TEST_CASE("report: our daemon's column against QEMU's virtiofsd") {
+    CHECK(bench_column("ours-vfsd").daemon == "vfsd");
+    CHECK(bench_column("ours").daemon.empty());
+    auto r = two_column_results();
+    r.columns.push_back(bench_column("ours-vfsd"));
+    for (int rep = 0; rep < 3; ++rep) {
+        r.samples.push_back(sample("ours-vfsd", "seqread-psync", rep, 15 + rep));
+        r.samples.push_back(sample("ours-vfsd", "seqread-mmap", rep, 0, false));
+    }
+    auto md = BenchReport(r).markdown();
+    CHECK(md.find("ours-vfsd / ours") != std::string::npos);
+    CHECK(md.find("vfsd vs virtiofsd") != std::string::npos);
+    // 16 (15..17) is clearly below 31 (30..32): both verdicts on the row.
+    CHECK(md.find("| 0.52 | ok | **slower** |") != std::string::npos);
+}
