@@ -212,3 +212,71 @@ TEST_CASE("setattr changes mode, size and times", "[passthrough]") {
     CHECK(st->st_size == 2);
     CHECK(st->st_mtim.tv_sec == 981173106);
 }
+
+TEST_CASE("a path swapped for a symlink after lookup is not followed",
+          "[passthrough][confinement]") {
+    Scratch s;
+    auto pfs = make_fs(s);
+    fs::Caller me{0, 0, 0};
+    auto sub = pfs.lookup(fs::kRootNode, "sub");
+    auto file = pfs.lookup(fs::kRootNode, "file");
+    REQUIRE(sub.ok());
+    REQUIRE(file.ok());
+    // The race: on the host, between the guest's LOOKUP and its next
+    // request, the names are replaced by symlinks to the outside.
+    stdfs::rename(s.root / "sub", s.root / "sub.old");
+    stdfs::create_directory_symlink(s.outside, s.root / "sub");
+    stdfs::rename(s.root / "file", s.root / "file.old");
+    stdfs::create_symlink(s.outside / "secret", s.root / "file");
+
+    // Nodes are pinned O_PATH fds: they still mean the original objects.
+    CHECK(pfs.lookup(sub->node, "secret").error() == ENOENT);
+    auto made = pfs.create(sub->node, "made", O_RDWR, 0644, me);
+    REQUIRE(made.ok());
+    CHECK(stdfs::exists(s.root / "sub.old" / "made"));
+    CHECK_FALSE(stdfs::exists(s.outside / "made"));
+    auto fh = pfs.open(file->node, O_RDWR);
+    REQUIRE(fh.ok());
+    char back[16] = {};
+    iovec out[] = {{back, sizeof(back)}};
+    auto r = pfs.read(*fh, out, 0);
+    REQUIRE(r.ok());
+    CHECK(std::string(back, *r) == "hello\n");
+    fs::AttrChange trunc;
+    trunc.size = 0;
+    CHECK(pfs.setattr(file->node, trunc).ok());
+    CHECK(stdfs::file_size(s.root / "file.old") == 0);
+    CHECK(stdfs::file_size(s.outside / "secret") == 7);
+    // A fresh lookup sees the symlink, which is not followed.
+    auto again = pfs.lookup(fs::kRootNode, "file");
+    REQUIRE(again.ok());
+    CHECK(S_ISLNK(again->attr.st_mode));
+    CHECK(pfs.open(again->node, O_RDONLY).error() == ELOOP);
+    CHECK(pfs.release(*fh) == 0);
+    CHECK(pfs.release(made->second) == 0);
+}
+
+TEST_CASE("hard links stay inside the shared directory", "[passthrough][confinement]") {
+    Scratch s;
+    auto pfs = make_fs(s);
+    auto file = pfs.lookup(fs::kRootNode, "file");
+    auto sub = pfs.lookup(fs::kRootNode, "sub");
+    REQUIRE(file.ok());
+    REQUIRE(sub.ok());
+    // LINK names an existing node (inside by construction) and a new name.
+    CHECK(pfs.link(file->node, fs::kRootNode, "../outside/stolen").error() == EINVAL);
+    CHECK(pfs.link(file->node, sub->node, "..").error() == EINVAL);
+    CHECK_FALSE(stdfs::exists(s.outside / "stolen"));
+    auto linked = pfs.link(file->node, sub->node, "twin");
+    REQUIRE(linked.ok());
+    CHECK(linked->node == file->node); // same host inode, same node
+    CHECK(stdfs::hard_link_count(s.root / "file") == 2);
+    // A symlink node cannot be hard-linked to smuggle its target in.
+    auto to_secret = pfs.lookup(fs::kRootNode, "to_secret");
+    REQUIRE(to_secret.ok());
+    auto l2 = pfs.link(to_secret->node, fs::kRootNode, "secret_link");
+    if (l2.ok()) {
+        CHECK(S_ISLNK(l2->attr.st_mode)); // linked the symlink itself
+    }
+    CHECK(stdfs::hard_link_count(s.outside / "secret") == 1);
+}
