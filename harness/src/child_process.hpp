@@ -1,6 +1,6 @@
 #pragma once
 
-#include "unique_fd.hpp"
+#include <vfs/unique_fd.hpp>
 
 #include <chrono>
 #include <optional>

@@ -1,4 +1,5 @@
 #pragma once
+// Shared by the daemon and the harness (include as <vfs/unique_fd.hpp>).
 
 #include <unistd.h>
 #include <utility>
