@@ -253,8 +253,12 @@ Result<std::string> PassthroughFs::readlink(NodeId node) {
     return target;
 }
 
-Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode_t mode, dev_t rdev,
-                                   const Caller& caller) {
+// MKNOD, MKDIR and SYMLINK: check the parent and the new name, let @make
+// create the entry as the caller (make(dirfd, name) returns 0 or -1 with
+// errno), then look it up.
+template <typename Make>
+Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
+                                        const Caller& caller, Make&& make) {
     auto parent = inodes_.get(parent_id);
     if (!parent) {
         return Errno{EBADF};
@@ -265,54 +269,36 @@ Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode
     const std::string n(name);
     {
         ScopedCredentials creds(caller.uid, caller.gid);
-        if (::mknodat(parent->fd.get(), n.c_str(), mode, rdev) != 0) {
+        if (make(parent->fd.get(), n.c_str()) != 0) {
             return fail();
         }
     }
     return lookup_in(parent, n);
+}
+
+Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode_t mode, dev_t rdev,
+                                   const Caller& caller) {
+    return make_entry(parent_id, name, caller, [&](int dirfd, const char* n) {
+        return ::mknodat(dirfd, n, mode, rdev);
+    });
 }
 
 Result<Entry> PassthroughFs::mkdir(NodeId parent_id, std::string_view name, mode_t mode,
                                    const Caller& caller) {
-    auto parent = inodes_.get(parent_id);
-    if (!parent) {
-        return Errno{EBADF};
-    }
-    if (!is_valid_new_name(name)) {
-        return Errno{EINVAL};
-    }
-    const std::string n(name);
-    {
-        ScopedCredentials creds(caller.uid, caller.gid);
-        if (::mkdirat(parent->fd.get(), n.c_str(), mode) != 0) {
-            return fail();
-        }
-    }
-    return lookup_in(parent, n);
+    return make_entry(parent_id, name, caller,
+                      [&](int dirfd, const char* n) { return ::mkdirat(dirfd, n, mode); });
 }
 
 Result<Entry> PassthroughFs::symlink(NodeId parent_id, std::string_view name,
                                      std::string_view target, const Caller& caller) {
-    auto parent = inodes_.get(parent_id);
-    if (!parent) {
-        return Errno{EBADF};
-    }
-    if (!is_valid_new_name(name)) {
-        return Errno{EINVAL};
-    }
     if (target.empty() || target.size() >= PATH_MAX ||
         target.find('\0') != std::string_view::npos) {
         return Errno{target.empty() ? ENOENT : ENAMETOOLONG};
     }
-    const std::string n(name);
-    {
-        ScopedCredentials creds(caller.uid, caller.gid);
-        // The target is only text to us; it is never followed on the host.
-        if (::symlinkat(std::string(target).c_str(), parent->fd.get(), n.c_str()) != 0) {
-            return fail();
-        }
-    }
-    return lookup_in(parent, n);
+    const std::string t(target);
+    // The target is only text to us; it is never followed on the host.
+    return make_entry(parent_id, name, caller,
+                      [&](int dirfd, const char* n) { return ::symlinkat(t.c_str(), dirfd, n); });
 }
 
 Result<Entry> PassthroughFs::link(NodeId node, NodeId new_parent_id, std::string_view new_name) {

@@ -98,6 +98,9 @@ private:
     Result<UniqueFd> reopen(const Inode& inode, int flags) const;
     // Looks name up in parent after it was (maybe) just created.
     Result<Entry> lookup_in(const std::shared_ptr<Inode>& parent, const std::string& name);
+    template <typename Make>
+    Result<Entry> make_entry(NodeId parent_id, std::string_view name, const Caller& caller,
+                             Make&& make);
     Result<struct stat> stat_inode(const Inode& inode) const;
     std::string proc_name(const Inode& inode) const;
     int open_flags(int guest_flags) const;
