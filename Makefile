@@ -5,6 +5,7 @@
 #                both transports and both daemons
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
+#   make qemu-dax   QEMU 7.2 with the virtio-fs DAX window (Documentation/qemu-dax.rst)
 #
 # Everything built lands in build/ (never committed) and ./virtio_fs.ko.
 
@@ -16,7 +17,8 @@ HARNESS := $(BUILD)/bin/vfs-harness
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps kernel module guest-tests harness image unit check demo \
-	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick
+	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick \
+	qemu-dax qemu-dax-check
 
 all: module guest-tests harness
 
@@ -57,8 +59,13 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit fuzz image rootboot-check
+check: unit fuzz image rootboot-check qemu-dax-check
 	$(HARNESS) test --transport ours,debian --daemon virtiofsd,vfsd
+
+# The patched QEMU's DAX window from the backend's side: good and bad
+# SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.
+qemu-dax-check: qemu-dax
+	python3 tests/qemu/shmem_map_test.py "$$(./scripts/qemu/build-qemu-dax.sh | tail -n 1)"
 
 # libFuzzer over vfsd's request decoding (clang, ASan+UBSan), FUZZ_SECONDS per
 # target; the corpus grows in build/fuzz-corpus/ across runs.
@@ -105,6 +112,11 @@ bench: image
 
 bench-quick: image
 	$(HARNESS) bench --quick $(BENCH_ARGS)
+
+# Debian's QEMU 7.2 with scripts/qemu/patches/ (vhost-user-fs-pci cache-size=),
+# built outside the tree and cached; prints the binary's path last.
+qemu-dax:
+	@./scripts/qemu/build-qemu-dax.sh
 
 checkpatch: kernel
 	perl $(BUILD)/kernel/checkpatch/scripts/checkpatch.pl --no-tree -f \

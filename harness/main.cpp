@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "project_paths.hpp"
+#include "qemu_binary.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
         auto paths = vfs::ProjectPaths::discover();
         if (opts.image_cmd->parsed()) {
             return vfs::image_command(paths, opts.image);
+        }
+        if (opts.run_cmd->parsed() || opts.test_cmd->parsed()) {
+            // Once per invocation: `test` boots many guests with these options.
+            vfs::resolve_qemu(paths, opts.run);
         }
         if (opts.run_cmd->parsed()) {
             return vfs::run_command(paths, opts.run, opts.results);

@@ -7,6 +7,7 @@
 #include "fuse/fault_injector.hpp"
 #include "fuse/fuse_server.hpp"
 #include "vhost/backend.hpp"
+#include "vhost/frontend_mapper.hpp"
 #include "vhost/listener.hpp"
 #include "vhost/message_channel.hpp"
 
@@ -53,6 +54,9 @@ int run(const vfsd::DaemonConfig& config) {
     vfsd::fuse::FuseServerOptions fuse_options;
     fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
     fuse_options.readdirplus = config.readdirplus;
+    // DAX window mappings go to the frontend over the backend channel.
+    vfsd::vhost::FrontendMapper dax_mapper;
+    fuse_options.dax = &dax_mapper;
     vfsd::fuse::FuseServer server(fs, fuse_options);
     // Before any thread exists: capabilities are per thread.
     if (config.drop_capabilities) {
@@ -71,7 +75,7 @@ int run(const vfsd::DaemonConfig& config) {
         pool = std::make_unique<vfsd::PooledHandler>(*handler, config.thread_pool_size);
         handler = pool.get();
     }
-    vfsd::vhost::Backend backend(*handler, {config.max_request_queues + 1, true});
+    vfsd::vhost::Backend backend(*handler, {config.max_request_queues + 1, true, &dax_mapper});
     spdlog::info("sharing {} (cache={}{}, {} request queues max, thread pool {})", config.source,
                  vfsd::fuse::to_string(config.cache), config.writeback ? ", writeback" : "",
                  config.max_request_queues, config.thread_pool_size);

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "common/unique_fd.hpp"
 #include "fs/result.hpp"
 #include "fs/types.hpp"
 
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -51,6 +53,14 @@ public:
                                      off_t offset) = 0;
     virtual Result<std::size_t> write(HandleId handle, std::span<const iovec> from,
                                       off_t offset) = 0;
+    // A file descriptor of a regular file for a DAX mapping of node, from the
+    // open handle if there is one, else opened for the purpose: readable, and
+    // writable if asked.  EACCES if the handle's access mode does not allow it.
+    virtual Result<UniqueFd> mapping_fd(NodeId node, std::optional<HandleId> handle,
+                                        bool writable) {
+        (void)node, (void)handle, (void)writable;
+        return Errno{ENOSYS};
+    }
     virtual int flush(HandleId handle) = 0;
     virtual int release(HandleId handle) = 0;
     virtual int fsync(HandleId handle, bool datasync) = 0;

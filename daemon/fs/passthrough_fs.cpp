@@ -394,6 +394,38 @@ Result<HandleId> PassthroughFs::open(NodeId node, int flags) {
     return files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(*fd)}));
 }
 
+Result<UniqueFd> PassthroughFs::mapping_fd(NodeId node, std::optional<HandleId> handle,
+                                           bool writable) {
+    if (handle) {
+        auto file = files_.get(*handle);
+        if (!file) {
+            return Errno{EBADF};
+        }
+        const int flags = ::fcntl(file->fd.get(), F_GETFL);
+        if (flags < 0) {
+            return fail();
+        }
+        // mmap needs a readable fd for any mapping, a writable one for writes.
+        const int mode = flags & O_ACCMODE;
+        if (mode == O_WRONLY || (writable && mode != O_RDWR)) {
+            return Errno{EACCES};
+        }
+        UniqueFd copy(::fcntl(file->fd.get(), F_DUPFD_CLOEXEC, 0));
+        if (!copy) {
+            return fail();
+        }
+        return copy;
+    }
+    auto inode = inodes_.get(node);
+    if (!inode) {
+        return Errno{EBADF};
+    }
+    if (inode->type != S_IFREG) {
+        return Errno{EINVAL};
+    }
+    return reopen(*inode, writable ? O_RDWR : O_RDONLY);
+}
+
 Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::string_view name,
                                                          int flags, mode_t mode,
                                                          const Caller& caller) {

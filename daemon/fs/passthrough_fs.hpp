@@ -50,6 +50,8 @@ public:
                                               mode_t mode, const Caller& caller) override;
     Result<std::size_t> read(HandleId handle, std::span<const iovec> into, off_t offset) override;
     Result<std::size_t> write(HandleId handle, std::span<const iovec> from, off_t offset) override;
+    Result<UniqueFd> mapping_fd(NodeId node, std::optional<HandleId> handle,
+                                bool writable) override;
     int flush(HandleId handle) override;
     int release(HandleId handle) override;
     int fsync(HandleId handle, bool datasync) override;

@@ -199,6 +199,15 @@ void FuseServer::handle(vhost::Request request) {
     Reply reply(request, h.unique);
     spdlog::trace("fuse: {} unique {} node {} len {}", opcode_name(h.opcode), h.unique, h.nodeid,
                   h.len);
+    if (request.unreachable_bytes() != 0) {
+        // A buffer outside guest RAM: typically a guest read()/write() whose
+        // user buffer is an mmap of a DAX file, i.e. pages in the DAX window,
+        // which is not in the memory table.  Fail it rather than guess.
+        spdlog::warn("fuse: {} unique {}: {} bytes of its buffers lie outside guest RAM (DAX "
+                     "window?), failing with EFAULT",
+                     opcode_name(h.opcode), h.unique, request.unreachable_bytes());
+        return reply.error(EFAULT);
+    }
     if (h.len != request.readable_size()) {
         spdlog::warn("fuse: {} says {} bytes but carries {}", opcode_name(h.opcode), h.len,
                      request.readable_size());
@@ -307,12 +316,16 @@ void FuseServer::dispatch(const fuse_in_header& h, In& in, Reply& reply) {
         return op_copy_file_range(in, reply);
     case FUSE_SYNCFS:
         return op_syncfs(h, in, reply);
+    case FUSE_SETUPMAPPING:
+        return op_setupmapping(h, in, reply);
+    case FUSE_REMOVEMAPPING:
+        return op_removemapping(in, reply);
     case FUSE_INTERRUPT:
         // Requests run to completion quickly; nothing to interrupt.
         return reply.none();
     default:
-        // Locks (the guest then locks locally), ioctl, poll, bmap, DAX
-        // mappings, tmpfile: not supported.
+        // Locks (the guest then locks locally), ioctl, poll, bmap, tmpfile:
+        // not supported.
         spdlog::debug("fuse: {} ({}) not implemented", opcode_name(h.opcode), h.opcode);
         return reply.error(ENOSYS);
     }
@@ -346,7 +359,13 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
     if (options_.cache.writeback) {
         wanted |= FUSE_WRITEBACK_CACHE;
     }
+    if (dax_possible()) {
+        wanted |= FUSE_MAP_ALIGNMENT;
+    }
     out.flags = arg.flags & wanted;
+    if (out.flags & FUSE_MAP_ALIGNMENT) {
+        out.map_alignment = kMapAlignmentLog2;
+    }
     out.max_readahead = arg.max_readahead;
     out.max_write = options_.max_write;
     out.max_background = 64;
@@ -356,6 +375,7 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
     spdlog::info("fuse: INIT reply flags {:#x}, max_write {}", out.flags, out.max_write);
     if (initialized_) {
         // A new session without DESTROY (guest reset): old node ids are void.
+        unmap_all();
         fs_.reset();
     }
     initialized_ = true;
@@ -373,6 +393,7 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
 void FuseServer::op_destroy(Reply& reply) {
     spdlog::info("fuse: DESTROY");
     initialized_ = false;
+    unmap_all();
     fs_.reset();
     reply.ok();
 }
@@ -854,6 +875,78 @@ void FuseServer::op_syncfs(const fuse_in_header& h, In& in, Reply& reply) {
     }
     const int err = fs_.syncfs(h.nodeid);
     reply_status(reply, err);
+}
+
+} // namespace vfsd::fuse
+
+namespace vfsd::fuse {
+
+bool FuseServer::dax_possible() const {
+    return options_.dax != nullptr && options_.dax->available();
+}
+
+void FuseServer::op_setupmapping(const fuse_in_header& h, In& in, Reply& reply) {
+    fuse_setupmapping_in arg{};
+    if (!take(in, arg) || in.remaining() != 0 || check_setupmapping(arg) != 0) {
+        spdlog::warn("fuse: SETUPMAPPING unique {}: malformed (fh {:#x} foffset {:#x} len {:#x} "
+                     "flags {:#x} moffset {:#x})",
+                     h.unique, arg.fh, arg.foffset, arg.len, arg.flags, arg.moffset);
+        return reply.error(EINVAL);
+    }
+    if (!dax_possible()) {
+        return reply.error(ENOSYS);
+    }
+    const bool writable = (arg.flags & FUSE_SETUPMAPPING_FLAG_WRITE) != 0;
+    std::optional<fs::HandleId> handle;
+    if (arg.fh != kNoHandle) {
+        handle = arg.fh;
+    }
+    auto fd = fs_.mapping_fd(h.nodeid, handle, writable);
+    if (!fd.ok()) {
+        return reply.error(fd.error());
+    }
+    const int err = options_.dax->map(fd->get(), arg.foffset, arg.moffset, arg.len, writable);
+    if (err == 0) {
+        dax_ranges_.add(arg.moffset, arg.len);
+    }
+    spdlog::trace("fuse: SETUPMAPPING node {} file {:#x} -> window {:#x}+{:#x} {}: {}", h.nodeid,
+                  arg.foffset, arg.moffset, arg.len, writable ? "rw" : "ro", err);
+    reply_status(reply, err);
+}
+
+void FuseServer::op_removemapping(In& in, Reply& reply) {
+    auto ranges = decode_removemapping(in);
+    if (!ranges) {
+        spdlog::warn("fuse: REMOVEMAPPING malformed");
+        return reply.error(EINVAL);
+    }
+    if (!dax_possible()) {
+        return reply.error(ENOSYS);
+    }
+    int first_error = 0;
+    for (const auto& one : *ranges) {
+        const int err = options_.dax->unmap(one.moffset, one.len);
+        if (err == 0) {
+            dax_ranges_.remove(one.moffset, one.len);
+        } else if (first_error == 0) {
+            first_error = err;
+        }
+    }
+    reply_status(reply, first_error);
+}
+
+// The session ends: nothing of the old session may stay visible in the window.
+void FuseServer::unmap_all() {
+    auto ranges = dax_ranges_.take_all();
+    if (ranges.empty() || !dax_possible()) {
+        return;
+    }
+    spdlog::info("fuse: unmapping {} DAX window range(s)", ranges.size());
+    for (const auto& [offset, length] : ranges) {
+        if (options_.dax->unmap(offset, length) != 0) {
+            spdlog::warn("fuse: could not unmap window {:#x}+{:#x}", offset, length);
+        }
+    }
 }
 
 } // namespace vfsd::fuse

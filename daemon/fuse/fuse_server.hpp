@@ -1,7 +1,9 @@
 #pragma once
 
+#include "common/dax_mapper.hpp"
 #include "fs/file_system.hpp"
 #include "fuse/cache_policy.hpp"
+#include "fuse/dax_ranges.hpp"
 #include "fuse/reply.hpp"
 #include "fuse/span_reader.hpp"
 #include "vhost/request.hpp"
@@ -16,6 +18,8 @@ struct FuseServerOptions {
     CachePolicy cache;
     std::uint32_t max_write = 1024 * 1024;
     bool readdirplus = true;
+    // Maps file ranges into the DAX window; null or unavailable: no DAX.
+    DaxMapper* dax = nullptr;
 };
 
 // Decodes FUSE requests from transport requests, calls the file system and
@@ -65,6 +69,10 @@ private:
     void op_lseek(In& in, Reply& reply);
     void op_copy_file_range(In& in, Reply& reply);
     void op_syncfs(const fuse_in_header& h, In& in, Reply& reply);
+    void op_setupmapping(const fuse_in_header& h, In& in, Reply& reply);
+    void op_removemapping(In& in, Reply& reply);
+    bool dax_possible() const;
+    void unmap_all();
 
     void reply_entry(Reply& reply, const fs::Result<fs::Entry>& entry);
     void fill_entry(fuse_entry_out& out, const fs::Entry& entry) const;
@@ -73,6 +81,7 @@ private:
     fs::FileSystem& fs_;
     FuseServerOptions options_;
     std::atomic<bool> initialized_{false};
+    DaxRanges dax_ranges_; // what SETUPMAPPING mapped, unmapped at session end
 };
 
 // struct stat -> the wire attribute struct.

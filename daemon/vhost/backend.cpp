@@ -1,5 +1,7 @@
 #include "vhost/backend.hpp"
 
+#include "vhost/frontend_mapper.hpp"
+
 #include <cstring>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -179,6 +181,11 @@ std::optional<std::uint64_t> Backend::dispatch(Message& msg, MessageChannel& cha
         auto s = msg.payload_as<vhost_vring_state>();
         vhost_vring_state reply{s ? s->index : 0, 0};
         if (Vring* v = s ? vring_for(s->index) : nullptr) {
+            // A request waiting for a mapping reply would hold up the stop
+            // while the frontend waits for us instead of reading the channel.
+            if (options_.mapper != nullptr) {
+                options_.mapper->cancel_wait();
+            }
             reply.num = v->stop_and_release();
             spdlog::debug("queue {}: stopped at avail index {}", reply.index, reply.num);
         }
@@ -199,9 +206,17 @@ std::optional<std::uint64_t> Backend::dispatch(Message& msg, MessageChannel& cha
         v->set_enabled(s->num != 0);
         return kOk;
     }
-    case MessageType::SetSlaveReqFd:
-        slave_req_fd_ = msg.take_fd();
-        return slave_req_fd_ ? kOk : kFailed;
+    case MessageType::SetSlaveReqFd: {
+        UniqueFd fd = msg.take_fd();
+        if (!fd) {
+            return kFailed;
+        }
+        if (options_.mapper != nullptr) {
+            const std::uint64_t needed = bit(kProtocolReplyAck) | bit(kProtocolSlaveSendFd);
+            options_.mapper->attach(std::move(fd), (acked_protocol_features_ & needed) == needed);
+        }
+        return kOk;
+    }
     default:
         spdlog::warn("vhost-user: unsupported request {} ({})", msg.header.request,
                      request_name(msg.request()));
@@ -346,6 +361,9 @@ void Backend::maybe_start(std::uint32_t index) {
 }
 
 void Backend::stop_all() {
+    if (options_.mapper != nullptr) {
+        options_.mapper->detach();
+    }
     for (auto& v : vrings_) {
         v->stop();
     }

@@ -14,9 +14,13 @@
 
 namespace vfsd::vhost {
 
+class FrontendMapper;
+
 struct BackendOptions {
     unsigned max_queues = 17; // hiprio + 16 request queues
     bool offer_mem_slots = true;
+    // Gets the backend-to-frontend channel for DAX mappings; may be null.
+    FrontendMapper* mapper = nullptr;
 };
 
 // The vhost-user slave side of one virtio device connection: answers the
@@ -56,7 +60,6 @@ private:
     std::uint64_t acked_protocol_features_ = 0;
     std::shared_ptr<const GuestMemory> memory_;
     std::vector<std::unique_ptr<Vring>> vrings_;
-    UniqueFd slave_req_fd_; // backend-to-frontend channel, kept for DAX mapping requests
 };
 
 } // namespace vfsd::vhost

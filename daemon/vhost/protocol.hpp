@@ -43,6 +43,26 @@ enum class MessageType : std::uint32_t {
 
 const char* request_name(MessageType request);
 
+// Backend-to-frontend ("slave") channel requests for the DAX window, in the
+// numbering being adopted upstream (the old development-tree FS_MAP 6-8 now
+// collide with upstream's SHARED_OBJECT requests).
+enum class BackendRequest : std::uint32_t {
+    ShmemMap = 9,
+    ShmemUnmap = 10,
+};
+
+// Payload of SHMEM_MAP and SHMEM_UNMAP (UNMAP ignores fd_offset and flags).
+struct ShmemMapPayload {
+    std::uint8_t shmid; // shared memory region: 0 is virtio-fs's cache window
+    std::uint8_t padding[7];
+    std::uint64_t fd_offset;
+    std::uint64_t shm_offset;
+    std::uint64_t len;
+    std::uint64_t flags;
+};
+static_assert(sizeof(ShmemMapPayload) == 40);
+inline constexpr std::uint64_t kShmemMapWritable = 0x1;
+
 // Message header flags.
 inline constexpr std::uint32_t kVersionMask = 0x3;
 inline constexpr std::uint32_t kVersion = 0x1;

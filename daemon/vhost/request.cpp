@@ -25,7 +25,8 @@ Request::Request(std::vector<iovec> readable, std::vector<iovec> writable,
 Request::Request(Request&& other) noexcept
     : readable_(std::move(other.readable_)), writable_(std::move(other.writable_)),
       completion_(std::exchange(other.completion_, nullptr)), head_(other.head_),
-      memory_keepalive_(std::move(other.memory_keepalive_)) {}
+      memory_keepalive_(std::move(other.memory_keepalive_)),
+      unreachable_bytes_(other.unreachable_bytes_) {}
 
 Request& Request::operator=(Request&& other) noexcept {
     if (this != &other) {
@@ -35,6 +36,7 @@ Request& Request::operator=(Request&& other) noexcept {
         completion_ = std::exchange(other.completion_, nullptr);
         head_ = other.head_;
         memory_keepalive_ = std::move(other.memory_keepalive_);
+        unreachable_bytes_ = other.unreachable_bytes_;
     }
     return *this;
 }

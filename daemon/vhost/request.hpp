@@ -38,6 +38,12 @@ public:
     std::size_t readable_size() const;
     std::size_t writable_size() const;
 
+    // Buffers the transport could not reach (outside guest RAM, e.g. in the
+    // DAX window) are not in the spans; a request with any cannot be served
+    // as the guest meant it.
+    void set_unreachable_bytes(std::uint64_t n) { unreachable_bytes_ = n; }
+    std::uint64_t unreachable_bytes() const { return unreachable_bytes_; }
+
     // Returns the buffers to the guest; later calls do nothing.
     void complete(std::uint32_t bytes_written);
     bool completed() const { return completion_ == nullptr; }
@@ -48,6 +54,7 @@ private:
     RequestCompletion* completion_ = nullptr;
     std::uint16_t head_ = 0;
     std::shared_ptr<const void> memory_keepalive_;
+    std::uint64_t unreachable_bytes_ = 0;
 };
 
 // What the transport hands requests to.

@@ -159,10 +159,19 @@ bool SplitVirtqueue::append_buffer(const vring_desc& desc, DescriptorChain& chai
         return true;
     }
     auto& spans = writable ? chain.writable : chain.readable;
-    if (!memory_->gpa_to_iovecs(addr, len, spans)) {
+    const bool cut = writable ? chain.writable_cut : chain.readable_cut;
+    if (!cut && memory_->gpa_to_iovecs(addr, len, spans)) {
+        return true;
+    }
+    // The first buffer of each direction holds the FUSE header and must be
+    // reachable; a later one outside guest RAM is reported, not fatal, so the
+    // layer above can fail just that request.
+    if (spans.empty()) {
         error = fmt::format("buffer {:#x}+{} not in guest memory", addr, len);
         return false;
     }
+    (writable ? chain.writable_cut : chain.readable_cut) = true;
+    chain.unreachable_bytes += len;
     return true;
 }
 

@@ -23,6 +23,12 @@ struct DescriptorChain {
     std::uint16_t head = 0;
     std::vector<iovec> readable;
     std::vector<iovec> writable;
+    // Bytes left out of the lists above: a buffer outside the memory table
+    // (e.g. in the DAX window, which is not guest RAM) that is not the first
+    // of its direction, and every later buffer of that direction.
+    std::uint64_t unreachable_bytes = 0;
+    bool readable_cut = false;
+    bool writable_cut = false;
 };
 
 // Result of taking the next available buffer.

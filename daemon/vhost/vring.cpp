@@ -155,8 +155,10 @@ void Vring::process_available() {
             std::lock_guard lock(inflight_mutex_);
             ++inflight_;
         }
-        handler_.handle(Request(std::move(popped.chain.readable), std::move(popped.chain.writable),
-                                this, popped.chain.head, queue_.memory()));
+        Request request(std::move(popped.chain.readable), std::move(popped.chain.writable), this,
+                        popped.chain.head, queue_.memory());
+        request.set_unreachable_bytes(popped.chain.unreachable_bytes);
+        handler_.handle(std::move(request));
     }
 }
 

@@ -9,6 +9,7 @@
  *   vtfs_request.c  FUSE requests on request queues: mapping, replies, backlog
  *   vtfs_hiprio.c   FORGET/BATCH_FORGET/INTERRUPT on the high-priority queue
  *   vtfs_super.c    "virtiofs" file system type: options, mount, umount
+ *   vtfs_dax.c      the DAX window: shared memory region as a dax_device
  *   vtfs_sysfs.c    /sys/fs/virtiofs/<index>/
  *   vtfs_main.c     module init/exit
  *
@@ -25,6 +26,7 @@
 
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
@@ -69,6 +71,29 @@ struct vtfs_queue_stats {
 struct vtfs_device;
 
 /*
+ * fuse.ko's dax.c hands out the window in ranges of this size (its private
+ * FUSE_DAX_SZ, 2 MiB in 6.1); a window smaller than one range is useless.
+ */
+#define VTFS_DAX_RANGE_SIZE	(2UL << 20)
+
+/*
+ * The DAX window: the device's cache shared memory region as ZONE_DEVICE
+ * pages behind a dax_device.  Set up at probe before the device is
+ * published and never changed until the device is released, so readers
+ * need no lock; @dax is killed at removal (dax_alive() turns false).
+ */
+struct vtfs_window {
+	struct dev_pagemap pgmap;
+	struct resource *res;		/* our claim in /proc/iomem */
+	struct dax_device *dax;
+	void *kaddr;			/* the window in the kernel's map */
+	phys_addr_t phys;		/* guest-physical start */
+	u64 len;			/* bytes */
+	unsigned long nr_pages;
+	char name[48];			/* "virtiofs <tag>", for @res */
+};
+
+/*
  * One virtqueue.  @lock protects @vq operations, @running, @inflight,
  * @backlog, @nr_inflight and @stats.  @vq may only be touched while
  * @running is true, under @lock.
@@ -110,6 +135,8 @@ struct vtfs_device {
 	enum vtfs_state state;
 	struct fuse_conn *fc;
 	unsigned long timeout;		/* jiffies, 0: never time out */
+
+	struct vtfs_window *window;	/* NULL: no DAX; see vtfs_window */
 
 	unsigned int nr_queues;		/* hiprio + request queues */
 	unsigned int max_pages;		/* per request, fits the rings */
@@ -173,6 +200,12 @@ void vtfs_queue_interrupt(struct fuse_req *req);
 /* vtfs_super.c */
 int vtfs_register_fs(void);
 void vtfs_unregister_fs(void);
+
+/* vtfs_dax.c */
+void vtfs_window_probe(struct vtfs_device *dev);
+void vtfs_window_kill(struct vtfs_device *dev);
+void vtfs_window_free(struct vtfs_device *dev);
+u64 vtfs_window_size(struct vtfs_device *dev);
 
 /* vtfs_sysfs.c */
 int vtfs_sysfs_init(void);

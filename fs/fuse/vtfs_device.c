@@ -59,6 +59,7 @@ void vtfs_device_release(struct kobject *kobj)
 		if (i >= VTFS_FIRST_REQUEST_QUEUE)
 			cancel_delayed_work_sync(&dev->queues[i].submit_work);
 	}
+	vtfs_window_free(dev);
 	if (dev->index >= 0)
 		ida_free(&vtfs_index_ida, dev->index);
 	kfree(dev->queues);
@@ -286,6 +287,7 @@ static int vtfs_probe(struct virtio_device *vdev)
 	err = vtfs_setup_queues(dev, nr_request);
 	if (err)
 		goto err_put;
+	vtfs_window_probe(dev);
 
 	vdev->priv = dev;
 	vtfs_set_running(dev, true);
@@ -354,6 +356,12 @@ static void vtfs_remove(struct virtio_device *vdev)
 	vtfs_unpublish(dev);
 	vtfs_sysfs_del_device(dev);
 
+	/*
+	 * Before the reset: a reset empties the window on the host, and a
+	 * DAX copy still running in it would touch unbacked memory.  Killing
+	 * the dax_device waits for those copies and fails later ones.
+	 */
+	vtfs_window_kill(dev);
 	mutex_lock(&dev->lock);
 	vtfs_shut_down_locked(dev, -ENOTCONN, VTFS_REMOVED);
 	mutex_unlock(&dev->lock);

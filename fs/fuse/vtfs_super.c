@@ -44,19 +44,48 @@ struct vtfs_mount_opts {
 	bool timeout_set;
 };
 
+/*
+ * "dax" is "dax=always".  Whether the device has a window is checked when
+ * the tag is known, in vtfs_check_dax().
+ */
 static int vtfs_parse_dax(struct fs_context *fsc, const char *mode)
 {
 	struct vtfs_mount_opts *opts = fsc->fs_private;
 
-	if (strcmp(mode, "never") == 0) {
+	if (strcmp(mode, "always") == 0)
+		opts->fuse.dax_mode = FUSE_DAX_ALWAYS;
+	else if (strcmp(mode, "never") == 0)
 		opts->fuse.dax_mode = FUSE_DAX_NEVER;
-		return 0;
-	}
-	if (strcmp(mode, "always") && strcmp(mode, "inode"))
+	else if (strcmp(mode, "inode") == 0)
+		opts->fuse.dax_mode = FUSE_DAX_INODE_USER;
+	else
 		return invalfc(fsc, "dax=%s: expected always, never or inode",
 			       mode);
-	return invalfc(fsc, "dax=%s: this virtio_fs.ko has no DAX support yet",
-		       mode);
+	return 0;
+}
+
+/*
+ * Without a window, dax=always cannot be honoured and fails.  dax=inode
+ * (and the default, which is per inode too) only means "files the server
+ * marks for DAX", and with no window none can be: the mount works without
+ * DAX, as with upstream's virtiofs.
+ */
+static int vtfs_check_dax(struct fs_context *fsc, struct vtfs_device *dev)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	if (opts->fuse.dax_mode != FUSE_DAX_ALWAYS || vtfs_window_size(dev))
+		return 0;
+	return invalfc(fsc, "tag %s: no DAX window, cannot mount with dax (dax=inode and dax=never work)",
+		       dev->tag);
+}
+
+/* What fuse_fill_super_common() gets for DAX. */
+static void vtfs_fuse_dax(struct fuse_fs_context *ctx, struct vtfs_device *dev)
+{
+	ctx->dax_dev = NULL;
+	if (ctx->dax_mode != FUSE_DAX_NEVER && dev->window)
+		ctx->dax_dev = dev->window->dax;
 }
 
 static int vtfs_parse_param(struct fs_context *fsc,
@@ -107,7 +136,6 @@ static unsigned long vtfs_timeout_of(struct vtfs_mount_opts *opts)
 static void vtfs_fuse_defaults(struct fuse_fs_context *ctx)
 {
 	ctx->fudptr = NULL;		/* no /dev/fuse: we are the transport */
-	ctx->dax_dev = NULL;
 	ctx->no_control = false;	/* /sys/fs/fuse/connections works */
 	ctx->no_force_umount = false;	/* umount -f aborts the connection */
 	ctx->destroy = true;		/* FUSE_DESTROY at the last umount */
@@ -126,6 +154,7 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 	int err;
 
 	vtfs_fuse_defaults(&opts->fuse);
+	vtfs_fuse_dax(&opts->fuse, dev);
 	mutex_lock(&dev->lock);
 	if (dev->state != VTFS_LIVE) {
 		errorfc(fsc, "tag %s: device is %s", dev->tag,
@@ -162,6 +191,10 @@ static void vtfs_conn_destroy(struct fuse_mount *fm)
 {
 	struct fuse_conn *fc = fm->fc;
 	struct vtfs_device *dev = fc->iq.priv;
+
+	/* No more range reclaim; evicting the inodes frees their ranges. */
+	if (IS_ENABLED(CONFIG_FUSE_DAX))
+		fuse_dax_cancel_work(fc);
 
 	/* Sends FUSE_DESTROY, then waits for every request to end. */
 	fuse_conn_destroy(fm);
@@ -248,6 +281,11 @@ static int vtfs_get_tree(struct fs_context *fsc)
 	if (!dev) {
 		errorfc(fsc, "no virtio-fs device has tag \"%s\"", fsc->source);
 		return -ENOENT;
+	}
+	err = vtfs_check_dax(fsc, dev);
+	if (err) {
+		vtfs_put_device(dev);
+		return err;
 	}
 	fm = vtfs_new_conn(fsc, dev);
 	if (!fm) {

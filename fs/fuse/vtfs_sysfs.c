@@ -6,6 +6,7 @@
  *   /sys/fs/virtiofs/<index>/num_request_queues
  *   /sys/fs/virtiofs/<index>/state               live, failed or removed
  *   /sys/fs/virtiofs/<index>/request_timeout     seconds, 0 for none
+ *   /sys/fs/virtiofs/<index>/dax_window          DAX window bytes, 0 for none
  *   /sys/fs/virtiofs/<index>/device              link to the virtio device
  *   /sys/fs/virtiofs/<index>/queues/<name>/      hiprio, request.0, ...
  *       requests inflight kicks interrupts full bad_replies timeouts
@@ -53,16 +54,26 @@ static ssize_t request_timeout_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", timeout / HZ);
 }
 
+/* The window is fixed from probe to release; no lock needed. */
+static ssize_t dax_window_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  vtfs_window_size(to_vtfs_device(kobj)));
+}
+
 static struct kobj_attribute vtfs_attr_tag = __ATTR_RO(tag);
 static struct kobj_attribute vtfs_attr_queues = __ATTR_RO(num_request_queues);
 static struct kobj_attribute vtfs_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vtfs_attr_timeout = __ATTR_RO(request_timeout);
+static struct kobj_attribute vtfs_attr_dax_window = __ATTR_RO(dax_window);
 
 static struct attribute *vtfs_device_attrs[] = {
 	&vtfs_attr_tag.attr,
 	&vtfs_attr_queues.attr,
 	&vtfs_attr_state.attr,
 	&vtfs_attr_timeout.attr,
+	&vtfs_attr_dax_window.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vtfs_device);

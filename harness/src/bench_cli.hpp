@@ -12,8 +12,8 @@ struct BenchOptions {
     std::vector<std::string> engines = {"psync", "mmap", "libaio"};
     std::vector<std::string> modes = {"single", "multi"};
     std::vector<std::string> rows; // explicit row names; override the three above
-    std::vector<std::string> columns = {"9p",        "debian", "ours",  "ours-vfsd",
-                                        "ours-auto", "ours-always-wb", "tmpfs"};
+    std::vector<std::string> columns = {"9p",       "debian",    "ours",           "ours-vfsd",
+                                        "ours-dax", "ours-auto", "ours-always-wb", "tmpfs"};
     int repeats = 3;
     int rounds = 1; // boots per column, alternating with the other columns
     int runtime_sec = 3;

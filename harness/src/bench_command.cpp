@@ -9,6 +9,7 @@
 #include "child_process.hpp"
 #include "guest_session.hpp"
 #include "interrupt.hpp"
+#include "qemu_binary.hpp"
 #include "run_directory.hpp"
 #include "string_util.hpp"
 
@@ -80,6 +81,10 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
     r.daemon = c.daemon.empty() ? o.daemon : c.daemon;
     r.cache = c.cache;
     r.writeback = c.writeback;
+    r.opts = c.opts;
+    if (!c.cache_size.empty()) {
+        r.cache_size = c.cache_size;
+    }
     r.mount = !c.guest_tmpfs;
     r.smp = o.smp;
     r.mem = o.mem;
@@ -146,6 +151,7 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         auto ro = column_run_options(
             o, col, bench_guest_command(res.rows, jobs, dir, o.size_mib, o.runtime_sec),
             jobs.size());
+        resolve_qemu(paths, ro); // the DAX column needs the patched QEMU
         auto col_dir =
             out / ("col-" + col.id + (o.rounds > 1 ? fmt::format("-r{}", round + 1) : ""));
         fs::create_directories(col_dir);

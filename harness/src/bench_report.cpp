@@ -146,6 +146,13 @@ std::string BenchReport::ratio_table() const {
     if (daemon_verdict) {
         cols.push_back({"ours-vfsd / ours", "ours-vfsd", "ours"});
     }
+    // DAX against cache=none behind the same daemon, and against the ceiling.
+    if (r_.has_column("ours-dax") && r_.has_column("ours-vfsd")) {
+        cols.push_back({"ours-dax / ours-vfsd", "ours-dax", "ours-vfsd"});
+    }
+    if (r_.has_column("ours-dax") && r_.has_column("tmpfs")) {
+        cols.push_back({"ours-dax / tmpfs", "ours-dax", "tmpfs"});
+    }
     if (cols.empty()) {
         return "(no 9p or debian column: no ratios)\n";
     }

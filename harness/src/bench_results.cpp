@@ -169,7 +169,10 @@ json BenchResults::to_json() const {
                                 {"transport", c.transport},
                                 {"cache", c.cache},
                                 {"writeback", c.writeback},
-                                {"guest_tmpfs", c.guest_tmpfs}});
+                                {"guest_tmpfs", c.guest_tmpfs},
+                                {"daemon", c.daemon},
+                                {"opts", c.opts},
+                                {"cache_size", c.cache_size}});
     }
     j["runs"] = json::array();
     for (const auto& r : runs) {
@@ -195,7 +198,8 @@ BenchResults BenchResults::from_json(const json& j) {
     for (const auto& c : j.at("columns")) {
         r.columns.push_back({c.value("id", ""), c.value("label", ""), c.value("transport", ""),
                              c.value("cache", ""), c.value("writeback", false),
-                             c.value("guest_tmpfs", false)});
+                             c.value("guest_tmpfs", false), c.value("daemon", ""),
+                             c.value("opts", ""), c.value("cache_size", "")});
     }
     for (const auto& x : j.value("runs", json::array())) {
         r.runs.push_back({x.value("column", ""), x.value("outcome", ""), x.value("message", ""),

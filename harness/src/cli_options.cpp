@@ -22,6 +22,31 @@ CLI::Validator memory_size() {
         "SIZE", "memory size");
 }
 
+CLI::Validator cache_size() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            try {
+                parse_cache_size(s);
+                return {};
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+        },
+        "SIZE", "DAX window size");
+}
+
+// Shared by `run` and `test`, both bound to the base boot options.
+void add_qemu_options(CLI::App* cmd, RunOptions& r) {
+    cmd->add_option("--qemu", r.qemu,
+                    "QEMU binary (default: Debian's; with --cache-size, the patched build from "
+                    "scripts/qemu/build-qemu-dax.sh)");
+    cmd->add_option("--cache-size", r.cache_size,
+                    "DAX window of vhost-user-fs-pci (cache-size=, e.g. 64M, 1G; needs the "
+                    "patched QEMU, Documentation/qemu-dax.rst); 0: none")
+        ->check(cache_size())
+        ->capture_default_str();
+}
+
 } // namespace
 
 void configure_cli(CLI::App& app, CliOptions& o) {
@@ -70,6 +95,7 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     run->add_option("--tag", r.tag, "virtio-fs / 9p tag")->capture_default_str();
     run->add_flag("--keep-logs", r.keep_logs, "keep the run directory even on success");
     run->add_flag("-q,--quiet", r.quiet, "print only CMD's output, not the whole console");
+    add_qemu_options(run, r);
     run->add_option("--results", o.results, "parent of run directories (default results/)");
     run->add_option("cmd", o.command_words, "command run in the guest (after --)")->required();
 
@@ -90,6 +116,7 @@ void configure_cli(CLI::App& app, CliOptions& o) {
         ->delimiter(',')
         ->capture_default_str();
     test->add_flag("-v,--verbose", o.test.verbose, "stream the guest consoles");
+    add_qemu_options(test, o.run);
 
     o.boot_cmd = add_boot_subcommand(app, o.boot);
     o.bench_cmd = add_bench_subcommand(app, o.bench);

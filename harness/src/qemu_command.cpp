@@ -39,7 +39,7 @@ std::vector<std::string> daemon_argv(const RunOptions& o, const std::filesystem:
 
 std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
     std::vector<std::string> a = {
-        in.qemu,
+        o.qemu.empty() ? in.qemu : o.qemu,
         "-accel",
         "tcg",
         "-cpu",
@@ -69,16 +69,24 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
         "-no-user-config",
         "-no-reboot",
     };
+    if (!o.qemu.empty()) {
+        // A QEMU built from source looks for firmware under its own prefix;
+        // point it at Debian's SeaBIOS and option ROMs.
+        a.insert(a.end(), {"-L", "/usr/share/seabios", "-L", "/usr/share/qemu"});
+    }
     if (o.transport == "9p") {
         a.insert(a.end(),
                  {"-virtfs", fmt::format("local,path={},mount_tag={},security_model=none,id=h0",
                                          in.shared.string(), o.tag)});
     } else {
-        a.insert(a.end(),
-                 {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()), "-device",
-                  fmt::format("vhost-user-fs-pci,chardev=c0,tag={},queue-size=1024,"
-                              "num-request-queues={}",
-                              o.tag, o.queues)});
+        auto dev = fmt::format("vhost-user-fs-pci,chardev=c0,tag={},queue-size=1024,"
+                               "num-request-queues={}",
+                               o.tag, o.queues);
+        if (parse_cache_size(o.cache_size) != 0) {
+            dev += ",cache-size=" + o.cache_size;
+        }
+        a.insert(a.end(), {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()),
+                           "-device", dev});
     }
     return a;
 }

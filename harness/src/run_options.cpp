@@ -48,6 +48,39 @@ std::uint64_t parse_memory_mib(const std::string& s) {
     bad(fmt::format("--mem: '{}' has unknown unit '{}' (use M or G)", s, s[i]));
 }
 
+std::uint64_t parse_cache_size(const std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        ++i;
+    }
+    // At most 12 digits keeps the shifts below from overflowing.
+    if (i == 0 || i > 12 || s.size() - i > 1) {
+        bad(fmt::format("--cache-size: '{}' is not a size like 64M or 1G", s));
+    }
+    std::uint64_t n = std::stoull(s.substr(0, i));
+    if (i < s.size()) {
+        switch (std::toupper(static_cast<unsigned char>(s[i]))) {
+        case 'K':
+            n <<= 10;
+            break;
+        case 'M':
+            n <<= 20;
+            break;
+        case 'G':
+            n <<= 30;
+            break;
+        default:
+            bad(fmt::format("--cache-size: '{}' has unknown unit '{}' (use K, M or G)", s, s[i]));
+        }
+    }
+    // QEMU maps the window as a PCI BAR, whose size is a power of two, and
+    // the backend maps whole pages into it.
+    if (n != 0 && (n < 4096 || (n & (n - 1)) != 0)) {
+        bad(fmt::format("--cache-size: '{}' must be 0 or a power of two of at least 4K", s));
+    }
+    return n;
+}
+
 std::string daemon_binary(const std::string& daemon) {
     if (daemon == "virtiofsd") {
         return "/usr/lib/qemu/virtiofsd";
@@ -85,6 +118,7 @@ void RunOptions::validate() const {
         tag.find(',') != std::string::npos) {
         bad(fmt::format("--tag: '{}' must be 1-36 characters without spaces or commas", tag));
     }
+    parse_cache_size(cache_size);
     if (!cmdline_safe(opts)) {
         bad(fmt::format("--opts: '{}' must not contain spaces or quotes", opts));
     }

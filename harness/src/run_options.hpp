@@ -24,6 +24,11 @@ struct RunOptions {
     bool mount = true;
     std::string opts;
     std::string tag = "vfs0";
+    // QEMU binary; empty: Debian's, or for a DAX window the patched build
+    // (resolve_qemu()).
+    std::string qemu;
+    // vhost-user-fs-pci cache-size= (the DAX window), as given; "0": none.
+    std::string cache_size = "0";
     bool keep_logs = false;
     bool quiet = false; // stream only the command's output, not the whole console
     std::string command;
@@ -49,6 +54,10 @@ inline const std::vector<std::string>& known_cache_modes() {
 
 // "2G", "512M", "1536m" -> MiB; throws std::invalid_argument otherwise.
 std::uint64_t parse_memory_mib(const std::string& s);
+
+// --cache-size: "0", or a power of two of at least 4K given in bytes or with
+// a K, M or G suffix ("64M") -> bytes; throws std::invalid_argument otherwise.
+std::uint64_t parse_cache_size(const std::string& s);
 
 // Path of the daemon binary for --daemon (the name "virtiofsd" means QEMU's).
 std::string daemon_binary(const std::string& daemon);

@@ -49,6 +49,7 @@ std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::str
             s.daemon_args = j.value("daemon_args", s.daemon_args);
             s.timeout = j.value("timeout", s.timeout);
             s.queues = j.value("queues", s.queues);
+            s.cache_size = j.value("cache_size", s.cache_size);
             s.transports = j.value("transports", s.transports);
         } catch (const nlohmann::json::exception& e) {
             throw std::runtime_error(fmt::format("{}: {}", where, e.what()));
@@ -68,6 +69,13 @@ std::vector<SuiteSpec> parse_suites(const std::string& json_text, const std::str
         }
         if (!s.daemon_args.empty() && s.daemon.empty()) {
             throw std::runtime_error(where + ": daemon_args needs an explicit daemon");
+        }
+        if (!s.cache_size.empty()) {
+            try {
+                parse_cache_size(s.cache_size);
+            } catch (const std::invalid_argument& e) {
+                throw std::runtime_error(where + ": cache_size: " + e.what());
+            }
         }
         if (s.timeout < 1) {
             throw std::runtime_error(where + ": timeout must be positive");

@@ -19,6 +19,9 @@ struct SuiteSpec {
     std::string daemon; // "virtiofsd", "vfsd" (ours), a path; empty: `test --daemon`
     // Appended to the daemon's command line, e.g. vfsd's --inject=RULE.
     std::vector<std::string> daemon_args;
+    // vhost-user-fs-pci cache-size= (the DAX window, patched QEMU); "": none
+    // unless `test --cache-size` gives one.
+    std::string cache_size;
     int timeout = 600;
     int queues = 1;
     std::vector<std::string> transports = {"ours", "debian"};

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "guest_session.hpp"
 #include "interrupt.hpp"
+#include "qemu_binary.hpp"
 #include "run_directory.hpp"
 #include "string_util.hpp"
 #include "suite_spec.hpp"
@@ -88,6 +89,9 @@ RunOptions options_for(const SuiteSpec& s, const std::string& transport, const R
     o.daemon_args.insert(o.daemon_args.end(), s.daemon_args.begin(), s.daemon_args.end());
     o.timeout_sec = s.timeout;
     o.queues = s.queues;
+    if (!s.cache_size.empty()) {
+        o.cache_size = s.cache_size;
+    }
     o.command = s.cmd;
     o.quiet = true;
     return o;
@@ -135,6 +139,7 @@ int test_command(const ProjectPaths& paths, const TestCommandOptions& opts, cons
             with_daemon.daemon = col.daemon;
             auto o = options_for(suite, col.transport, with_daemon);
             o.validate();
+            resolve_qemu(paths, o); // a suite may ask for a DAX window
             std::fprintf(stderr, "==> %s (timeout %d s)\n", label.c_str(), o.timeout_sec);
 
             TapParser tap;

@@ -292,3 +292,12 @@ TEST_CASE("report: our daemon's column against QEMU's virtiofsd") {
     // 16 (15..17) is clearly below 31 (30..32): both verdicts on the row.
     CHECK(md.find("| 0.52 | ok | **slower** |") != std::string::npos);
 }
+
+TEST_CASE("columns: the DAX column mounts with -o dax and asks for a window") {
+    const auto& dax = bench_column("ours-dax");
+    CHECK(dax.transport == "ours");
+    CHECK(dax.opts == "dax");
+    CHECK(dax.cache_size == "512M");
+    CHECK(dax.daemon == "vfsd");
+    CHECK(bench_column("ours").cache_size.empty());
+}

@@ -117,3 +117,17 @@ TEST_CASE("memory sizes", "[cli]") {
     CHECK_THROWS_AS(vfs::parse_memory_mib("G"), std::invalid_argument);
     CHECK_THROWS_AS(vfs::parse_memory_mib("2K"), std::invalid_argument);
 }
+
+TEST_CASE("run and test: --qemu and --cache-size", "[cli]") {
+    auto r = parse({"run", "--transport", "debian", "--", "true"});
+    CHECK(r->opts.run.qemu.empty());
+    CHECK(r->opts.run.cache_size == "0");
+    auto p = parse({"run", "--qemu", "/opt/q", "--cache-size", "64M", "--", "true"});
+    CHECK(p->opts.run.qemu == "/opt/q");
+    CHECK(p->opts.run.cache_size == "64M");
+    auto t = parse({"test", "--cache-size", "1G", "--qemu", "/opt/q"});
+    CHECK(t->opts.run.cache_size == "1G");
+    CHECK(t->opts.run.qemu == "/opt/q");
+    CHECK_THROWS_AS(parse({"run", "--cache-size", "100M", "--", "true"}), CLI::ParseError);
+    CHECK_THROWS_AS(parse({"test", "--cache-size", "lots"}), CLI::ParseError);
+}

@@ -1,3 +1,4 @@
+#include "qemu_binary.hpp"
 #include "qemu_command.hpp"
 
 #include <algorithm>
@@ -66,4 +67,63 @@ TEST_CASE("daemon argv", "[qemu]") {
     CHECK(b[0] == "/opt/mydaemon");
     CHECK_FALSE(has(b, "writeback"));
     CHECK_FALSE(has(b, "sandbox=chroot"));
+}
+
+TEST_CASE("cache-size adds the DAX window and the patched QEMU's firmware dirs", "[qemu]") {
+    vfs::RunOptions o;
+    vfs::QemuInputs in{"/k", "/i", "/s/sock", "/shared"};
+    auto plain = vfs::qemu_argv(o, in);
+    CHECK(plain[0] == "qemu-system-x86_64");
+    CHECK_FALSE(has(plain, "-L"));
+    CHECK(after(plain, "-device").find("cache-size") == std::string::npos);
+
+    o.cache_size = "64M";
+    o.qemu = "/cache/qemu-system-x86_64";
+    auto a = vfs::qemu_argv(o, in);
+    CHECK(a[0] == "/cache/qemu-system-x86_64");
+    CHECK(after(a, "-device") == "vhost-user-fs-pci,chardev=c0,tag=vfs0,queue-size=1024,"
+                                 "num-request-queues=1,cache-size=64M");
+    auto l1 = std::find(a.begin(), a.end(), "-L");
+    REQUIRE(l1 != a.end());
+    CHECK(*(l1 + 1) == "/usr/share/seabios");
+    CHECK(*(l1 + 2) == "-L");
+    CHECK(*(l1 + 3) == "/usr/share/qemu");
+
+    // 9p has no vhost-user device, so no window; the binary still applies.
+    o.transport = "9p";
+    auto b = vfs::qemu_argv(o, in);
+    CHECK(b[0] == "/cache/qemu-system-x86_64");
+    CHECK_FALSE(has(b, "-device"));
+}
+
+TEST_CASE("cache sizes", "[qemu]") {
+    CHECK(vfs::parse_cache_size("0") == 0);
+    CHECK(vfs::parse_cache_size("4K") == 4096);
+    CHECK(vfs::parse_cache_size("64M") == 64ULL << 20);
+    CHECK(vfs::parse_cache_size("1g") == 1ULL << 30);
+    CHECK(vfs::parse_cache_size("2097152") == 2ULL << 20);
+    CHECK_THROWS_AS(vfs::parse_cache_size(""), std::invalid_argument);
+    CHECK_THROWS_AS(vfs::parse_cache_size("M"), std::invalid_argument);
+    CHECK_THROWS_AS(vfs::parse_cache_size("64MB"), std::invalid_argument);
+    CHECK_THROWS_AS(vfs::parse_cache_size("64T"), std::invalid_argument);
+    CHECK_THROWS_AS(vfs::parse_cache_size("96M"), std::invalid_argument); // not a power of two
+    CHECK_THROWS_AS(vfs::parse_cache_size("2K"), std::invalid_argument);  // below a page
+    CHECK_THROWS_AS(vfs::parse_cache_size("-1"), std::invalid_argument);
+    CHECK_THROWS_AS(vfs::parse_cache_size("1234567890123G"), std::invalid_argument);
+}
+
+TEST_CASE("only a DAX window without --qemu needs the patched build", "[qemu]") {
+    vfs::RunOptions o;
+    CHECK_FALSE(vfs::needs_patched_qemu(o));
+    o.cache_size = "1G";
+    CHECK(vfs::needs_patched_qemu(o));
+    o.qemu = "/opt/qemu";
+    CHECK_FALSE(vfs::needs_patched_qemu(o));
+    o.qemu.clear();
+    o.transport = "9p";
+    CHECK_FALSE(vfs::needs_patched_qemu(o));
+
+    CHECK(vfs::last_line("building...\n/c/qemu-system-x86_64\n") == "/c/qemu-system-x86_64");
+    CHECK(vfs::last_line("/only\n\n") == "/only");
+    CHECK(vfs::last_line("") == "");
 }

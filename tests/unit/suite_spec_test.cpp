@@ -64,3 +64,13 @@ TEST_CASE("daemon arguments need an explicit daemon", "[suites]") {
                                         "daemon_args": "--inject=drop"}])",
                                    "t.json"));
 }
+
+TEST_CASE("a suite may ask for a DAX window", "[suites]") {
+    auto suites = vfs::parse_suites(
+        R"([{"name": "dax", "cmd": "dax", "daemon": "vfsd", "cache_size": "64M"}])", "t.json");
+    REQUIRE(suites.size() == 1);
+    CHECK(suites[0].cache_size == "64M");
+    CHECK_THROWS_WITH(
+        vfs::parse_suites(R"([{"name": "d", "cmd": "c", "cache_size": "3M"}])", "t.json"),
+        Catch::Contains("cache_size"));
+}
