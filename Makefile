@@ -18,7 +18,7 @@ JOBS ?= $(shell nproc)
 
 .PHONY: all deps kernel module guest-tests harness image unit check demo \
 	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick \
-	qemu-dax qemu-dax-check
+	qemu-dax qemu-dax-check dax-two-guests-check
 
 all: module guest-tests harness
 
@@ -59,8 +59,13 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit fuzz image rootboot-check qemu-dax-check
+check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check
 	$(HARNESS) test --transport ours,debian --daemon virtiofsd,vfsd
+
+# Two guests, two QEMUs with DAX windows, one host file mapped MAP_SHARED in
+# both: each sees the other's stores (with cache=none, only DAX can map it).
+dax-two-guests-check: image qemu-dax
+	./tests/dax/two-guests.sh
 
 # The patched QEMU's DAX window from the backend's side: good and bad
 # SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.
