@@ -88,35 +88,33 @@ static void vtfs_fuse_dax(struct fuse_fs_context *ctx, struct vtfs_device *dev)
 		ctx->dax_dev = dev->window->dax;
 }
 
+static int vtfs_set_timeout(struct fs_context *fsc, unsigned int secs)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	if (secs > INT_MAX / HZ)
+		return invalfc(fsc, "request_timeout=%u: too large", secs);
+	opts->timeout_secs = secs;
+	opts->timeout_set = true;
+	return 0;
+}
+
 static int vtfs_parse_param(struct fs_context *fsc,
 			    struct fs_parameter *param)
 {
-	struct vtfs_mount_opts *opts = fsc->fs_private;
 	struct fs_parse_result result;
-	int opt;
+	int opt = fs_parse(fsc, vtfs_parameters, param, &result);
 
-	opt = fs_parse(fsc, vtfs_parameters, param, &result);
-	if (opt < 0)
-		return opt;
-
-	switch (opt) {
-	case OPT_DAX:
-		return vtfs_parse_dax(fsc, "always");
-	case OPT_DAX_MODE:
-		return vtfs_parse_dax(fsc, param->string);
-	case OPT_DEFAULT_PERMISSIONS:
-	case OPT_ALLOW_OTHER:
-		/* Both are on for every virtiofs mount; accepted for fstab. */
-		return 0;
-	case OPT_REQUEST_TIMEOUT:
-		if (result.uint_32 > INT_MAX / HZ)
-			return invalfc(fsc, "request_timeout=%u: too large",
-				       result.uint_32);
-		opts->timeout_secs = result.uint_32;
-		opts->timeout_set = true;
-		return 0;
-	}
-	return -EINVAL;
+	if (opt == OPT_REQUEST_TIMEOUT)
+		return vtfs_set_timeout(fsc, result.uint_32);
+	if (opt == OPT_DAX || opt == OPT_DAX_MODE)
+		return vtfs_parse_dax(fsc, opt == OPT_DAX ? "always" :
+				      param->string);
+	/*
+	 * default_permissions and allow_other are on for every virtiofs
+	 * mount and only accepted for fstab; negative: fs_parse's error.
+	 */
+	return opt < 0 ? opt : 0;
 }
 
 static void vtfs_free_fsc(struct fs_context *fsc)
