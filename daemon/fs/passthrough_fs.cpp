@@ -456,26 +456,27 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     return std::pair{*entry, handle};
 }
 
-Result<std::size_t> PassthroughFs::read(HandleId handle, std::span<const iovec> into,
-                                        off_t offset) {
+// READ and WRITE: the handle's fd, then preadv/pwritev over the spans.
+template <typename Io>
+Result<std::size_t> PassthroughFs::file_io(HandleId handle, std::span<const iovec> iov,
+                                           off_t offset, Io&& io) {
     auto file = files_.get(handle);
     if (!file) {
         return Errno{EBADF};
     }
     const int fd = file->fd.get();
-    return vector_io(into, offset,
-                     [fd](const iovec* v, int n, off_t off) { return ::preadv(fd, v, n, off); });
+    return vector_io(iov, offset,
+                     [fd, &io](const iovec* v, int n, off_t off) { return io(fd, v, n, off); });
+}
+
+Result<std::size_t> PassthroughFs::read(HandleId handle, std::span<const iovec> into,
+                                        off_t offset) {
+    return file_io(handle, into, offset, ::preadv);
 }
 
 Result<std::size_t> PassthroughFs::write(HandleId handle, std::span<const iovec> from,
                                          off_t offset) {
-    auto file = files_.get(handle);
-    if (!file) {
-        return Errno{EBADF};
-    }
-    const int fd = file->fd.get();
-    return vector_io(from, offset,
-                     [fd](const iovec* v, int n, off_t off) { return ::pwritev(fd, v, n, off); });
+    return file_io(handle, from, offset, ::pwritev);
 }
 
 int PassthroughFs::flush(HandleId handle) {

@@ -100,6 +100,9 @@ private:
     Result<UniqueFd> reopen(const Inode& inode, int flags) const;
     // Looks name up in parent after it was (maybe) just created.
     Result<Entry> lookup_in(const std::shared_ptr<Inode>& parent, const std::string& name);
+    template <typename Io>
+    Result<std::size_t> file_io(HandleId handle, std::span<const iovec> iov, off_t offset,
+                                Io&& io);
     template <typename Make>
     Result<Entry> make_entry(NodeId parent_id, std::string_view name, const Caller& caller,
                              Make&& make);

@@ -226,6 +226,25 @@ static int vtfs_same_device(struct super_block *sb, struct fs_context *fsc)
 	return ours->fc->iq.priv == theirs->fc->iq.priv;
 }
 
+/* What every virtiofs connection gets, whatever the mount options. */
+static void vtfs_conn_setup(struct fuse_conn *fc, struct vtfs_device *dev)
+{
+	/* One request's pages must fit the ring (computed at probe). */
+	if (dev->max_pages < fc->max_pages_limit)
+		fc->max_pages_limit = dev->max_pages;
+
+	/* The host may rename or delete behind us: drop stale dentries. */
+	fc->delete_stale = true;
+
+	/* syncfs(2) in the guest reaches the host as FUSE_SYNCFS. */
+	fc->sync_fs = true;
+
+	/* Mount points inside the shared tree become guest automounts. */
+	fc->auto_submounts = true;
+
+	fc->release = fuse_free_conn;
+}
+
 /* A connection for @dev; it takes over the caller's device reference. */
 static struct fuse_mount *vtfs_new_conn(struct fs_context *fsc,
 					struct vtfs_device *dev)
@@ -239,11 +258,7 @@ static struct fuse_mount *vtfs_new_conn(struct fs_context *fsc,
 		return NULL;
 	}
 	fuse_conn_init(fc, fm, fsc->user_ns, &vtfs_fiq_ops, dev);
-	fc->release = fuse_free_conn;
-	fc->delete_stale = true;
-	fc->auto_submounts = true;
-	fc->sync_fs = true;
-	fc->max_pages_limit = min(fc->max_pages_limit, dev->max_pages);
+	vtfs_conn_setup(fc, dev);
 	return fm;
 }
 
