@@ -12,6 +12,7 @@
 #define _UAPI_VTFS_VIRTIO_FS_H
 
 #include_next <linux/virtio_fs.h>
+#include <linux/types.h>
 
 /* Size of virtio_fs_config.tag: UTF-8, NUL padded, not NUL terminated. */
 #define VTFS_TAG_MAX		36
@@ -27,5 +28,39 @@
 /* A device must offer at least this many and at most this many queues. */
 #define VTFS_MIN_REQUEST_QUEUES	1
 #define VTFS_MAX_REQUEST_QUEUES	1023
+
+/*
+ * The version table: device shared memory region VTFS_SHMCAP_ID_VTABLE.
+ *
+ * The daemon owns the memory (it hands QEMU a memfd with SHMEM_MAP, shmid 1,
+ * offset 0, the whole region) and is its only writer; the guest maps it and
+ * only reads it.  Every inode the daemon hands out has a slot; the nodeid
+ * names the slot (VTFS_VTABLE_SLOT(nodeid)), so the FUSE wire format is
+ * unchanged.  The daemon increments a slot's counter (release ordering)
+ * before it replies to any request that changes that inode's attributes or,
+ * for a directory, its entries, and when it sees such a change made on the
+ * host outside the daemon.  A slot reused for another inode is incremented
+ * too.  A guest that read a counter before sending GETATTR or LOOKUP may
+ * answer the same request locally while the counter (and the generation)
+ * still hold that value.
+ *
+ * All fields are little endian; the guest reads them with acquire ordering.
+ */
+#define VTFS_SHMCAP_ID_VTABLE	1
+
+#define VTFS_VTABLE_MAGIC	0x4c425456	/* "VTBL" */
+#define VTFS_VTABLE_LAYOUT	1
+
+struct vtfs_vtable_header {
+	__le32 magic;		/* VTFS_VTABLE_MAGIC once the table is live */
+	__le32 layout;		/* VTFS_VTABLE_LAYOUT */
+	__le64 generation;	/* new on every daemon start; 0: not valid */
+	__le64 nr_slots;	/* counters that follow the header */
+	__le64 slots_offset;	/* from the region start, 8-byte aligned */
+};
+
+/* nodeid <-> slot: FUSE_ROOT_ID (1) is slot 0. */
+#define VTFS_VTABLE_SLOT(nodeid)	((nodeid) - 1)
+#define VTFS_VTABLE_NODEID(slot)	((slot) + 1)
 
 #endif /* _UAPI_VTFS_VIRTIO_FS_H */
