@@ -1,6 +1,7 @@
 # Top-level entry points.  See README.md.
 #
 #   make demo    install what is missing, build, boot a guest, show it working
+#   make daemon  build/bin/vfsd alone (the vhost-user-fs host daemon)
 #   make check   unit tests, fuzzing, root boot, the in-guest suites against
 #                both transports and both daemons
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
@@ -16,7 +17,7 @@ KDIR_FILE := $(BUILD)/kernel/headers
 HARNESS := $(BUILD)/bin/vfs-harness
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps kernel module guest-tests harness image unit check demo \
+.PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
 	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick \
 	qemu-dax qemu-dax-check dax-two-guests-check
 
@@ -52,6 +53,11 @@ guest-tests: deps
 harness: deps
 	cmake -S . -B $(BUILD)/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/cmake -j $(JOBS)
+
+# The same CMake tree as `harness`, but only vfsd and what it links.
+daemon: deps
+	cmake -S . -B $(BUILD)/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/cmake -j $(JOBS) --target vfsd
 
 image: module guest-tests harness
 	$(HARNESS) image
