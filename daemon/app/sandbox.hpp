@@ -7,12 +7,22 @@ namespace vfsd {
 
 enum class SeccompMode { None, Log, Trap, Kill };
 
+// Kill, as virtiofsd has it.  Sanitizer runtimes make system calls of their
+// own (reports, shadow memory), so sanitizer builds default to none.
+#ifdef VFSD_SANITIZER_BUILD
+inline constexpr SeccompMode kDefaultSeccompMode = SeccompMode::None;
+#else
+inline constexpr SeccompMode kDefaultSeccompMode = SeccompMode::Kill;
+#endif
+
 std::optional<SeccompMode> parse_seccomp_mode(std::string_view text);
 
 // Keeps only the capabilities a passthrough server needs (chown, DAC
 // override, fowner, fsetid, setuid/setgid for fsuid switching, mknod, setfcap,
-// dac_read_search for linkat) in every set, bounding set included.  Does
-// nothing unless running as root.  Per thread: call before starting threads.
+// dac_read_search for linkat and open_by_handle_at) in every set, bounding
+// set included.  Does nothing for a process without capabilities (not root
+// and not in a user namespace of its own).  Per thread: call before starting
+// threads.
 void drop_capabilities();
 
 // Allows only the system calls vfsd makes; anything else is logged (Log),

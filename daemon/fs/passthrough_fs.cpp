@@ -72,10 +72,15 @@ PassthroughFs::OpenedSource PassthroughFs::open_source(const std::string& source
 }
 
 PassthroughFs::PassthroughFs(const std::string& source, PassthroughOptions options)
-    : PassthroughFs(open_source(source), options) {}
+    : PassthroughFs(open_source(source),
+                    UniqueFd(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)), options) {}
 
-PassthroughFs::PassthroughFs(OpenedSource root, PassthroughOptions options)
-    : options_(options), proc_self_fd_(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)),
+PassthroughFs::PassthroughFs(const std::string& source, UniqueFd proc_self_fd,
+                             PassthroughOptions options)
+    : PassthroughFs(open_source(source), std::move(proc_self_fd), options) {}
+
+PassthroughFs::PassthroughFs(OpenedSource root, UniqueFd proc_self_fd, PassthroughOptions options)
+    : options_(options), proc_self_fd_(std::move(proc_self_fd)),
       inodes_(std::move(root.fd), root.st) {
     if (!proc_self_fd_) {
         throw std::system_error(errno, std::generic_category(), "open /proc/self/fd");
@@ -130,8 +135,8 @@ Result<Entry> PassthroughFs::lookup(NodeId parent_id, std::string_view name) {
     if (!parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_component(name)) {
-        return Errno{name.size() > NAME_MAX ? ENAMETOOLONG : EINVAL};
+    if (int err = name_error(name, NameUse::Lookup)) {
+        return Errno{err};
     }
     if (parent->type != S_IFDIR) {
         return Errno{ENOTDIR};
@@ -263,8 +268,8 @@ Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
     if (!parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_new_name(name)) {
-        return Errno{EINVAL};
+    if (int err = name_error(name, NameUse::Create)) {
+        return Errno{err};
     }
     const std::string n(name);
     {
@@ -307,8 +312,8 @@ Result<Entry> PassthroughFs::link(NodeId node, NodeId new_parent_id, std::string
     if (!inode || !parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_new_name(new_name)) {
-        return Errno{EINVAL};
+    if (int err = name_error(new_name, NameUse::Create)) {
+        return Errno{err};
     }
     const std::string n(new_name);
     if (::linkat(inode->fd.get(), "", parent->fd.get(), n.c_str(), AT_EMPTY_PATH) != 0) {
@@ -329,8 +334,8 @@ int PassthroughFs::unlink(NodeId parent_id, std::string_view name) {
     if (!parent) {
         return EBADF;
     }
-    if (!is_valid_new_name(name)) {
-        return EINVAL;
+    if (int err = name_error(name, NameUse::Unlink)) {
+        return err;
     }
     return ::unlinkat(parent->fd.get(), std::string(name).c_str(), 0) == 0 ? 0 : last_errno();
 }
@@ -340,8 +345,8 @@ int PassthroughFs::rmdir(NodeId parent_id, std::string_view name) {
     if (!parent) {
         return EBADF;
     }
-    if (!is_valid_new_name(name)) {
-        return EINVAL;
+    if (int err = name_error(name, NameUse::Rmdir)) {
+        return err;
     }
     return ::unlinkat(parent->fd.get(), std::string(name).c_str(), AT_REMOVEDIR) == 0
                ? 0
@@ -355,11 +360,14 @@ int PassthroughFs::rename(NodeId parent_id, std::string_view name, NodeId new_pa
     if (!parent || !new_parent) {
         return EBADF;
     }
-    if (!is_valid_new_name(name) || !is_valid_new_name(new_name)) {
-        return EINVAL;
-    }
     if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) {
         return EINVAL;
+    }
+    if (int err = name_error(name, NameUse::Rename)) {
+        return err;
+    }
+    if (int err = name_error(new_name, NameUse::Rename)) {
+        return err;
     }
     return ::renameat2(parent->fd.get(), std::string(name).c_str(), new_parent->fd.get(),
                        std::string(new_name).c_str(), flags) == 0
@@ -433,8 +441,8 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     if (!parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_new_name(name)) {
-        return Errno{EINVAL};
+    if (int err = name_error(name, NameUse::Create)) {
+        return Errno{err};
     }
     const std::string n(name);
     UniqueFd fd;
@@ -646,23 +654,35 @@ Result<StatFs> PassthroughFs::statfs(NodeId node) {
 }
 
 // Regular files and directories get their xattrs through an fd opened for
-// reading; other types (symlinks, devices) through the /proc/self/fd path,
-// which resolves to the pinned inode itself without opening it.
+// reading; other types (symlinks, devices) through their /proc/self/fd entry,
+// which resolves to the pinned inode itself without opening it.  A confined
+// daemon reaches /proc only through proc_self_fd, so the path is taken
+// relative to it as the working directory: the one cwd-relative use in vfsd,
+// serialised by a lock because the cwd belongs to the whole process.
 namespace {
+
+std::mutex cwd_mutex;
 
 template <typename FdCall, typename PathCall>
 ssize_t with_xattr_target(const Inode& inode, int proc_self_fd, FdCall fd_call,
                           PathCall path_call) {
-    const std::string proc = "/proc/self/fd/" + std::to_string(inode.fd.get());
+    const std::string entry = std::to_string(inode.fd.get());
     if (inode.type == S_IFREG || inode.type == S_IFDIR) {
-        UniqueFd fd(::openat(proc_self_fd, std::to_string(inode.fd.get()).c_str(),
-                             O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        UniqueFd fd(::openat(proc_self_fd, entry.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         if (!fd) {
             return -1;
         }
         return fd_call(fd.get());
     }
-    return path_call(proc.c_str());
+    std::lock_guard lock(cwd_mutex);
+    if (::fchdir(proc_self_fd) != 0) {
+        return -1;
+    }
+    const ssize_t r = path_call(entry.c_str());
+    const int err = errno;
+    [[maybe_unused]] int back = ::chdir("/");
+    errno = err;
+    return r;
 }
 
 } // namespace
