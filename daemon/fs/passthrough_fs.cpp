@@ -1,5 +1,6 @@
 #include "fs/passthrough_fs.hpp"
 
+#include "fs/group_retry.hpp"
 #include "fs/name_check.hpp"
 #include "fs/scoped_credentials.hpp"
 
@@ -258,6 +259,53 @@ Result<std::string> PassthroughFs::readlink(NodeId node) {
     return target;
 }
 
+// Runs make(dirfd) (0, or -1 with errno) with the caller's fs credentials,
+// and once more through the parent's group if only a supplementary group
+// of the caller's allows it (fs/group_retry.hpp).  0 or errno.
+template <typename Make>
+int PassthroughFs::as_caller(int dirfd, const Caller& caller, std::optional<gid_t>& regroup,
+                             Make&& make) {
+    int err;
+    {
+        ScopedCredentials creds(caller.uid, caller.gid);
+        err = make(dirfd) == 0 ? 0 : last_errno();
+    }
+    auto retry = group_retry(dirfd, caller, err);
+    if (!retry) {
+        return err;
+    }
+    ScopedCredentials creds(caller.uid, retry->fsgid);
+    if (make(dirfd) != 0) {
+        return last_errno();
+    }
+    if (retry->regroup) {
+        regroup = caller.gid;
+    }
+    return 0;
+}
+
+// Gives a just-created entry the group a local file system would have given
+// it.  chown drops set-id bits; put them back.
+void PassthroughFs::set_group(Entry& entry, gid_t gid) {
+    auto node = inodes_.get(entry.node);
+    if (!node) {
+        return;
+    }
+    const Inode& inode = *node;
+    struct stat before;
+    if (::fstatat(inode.fd.get(), "", &before, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 ||
+        ::fchownat(inode.fd.get(), "", static_cast<uid_t>(-1), gid,
+                   AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+        return;
+    }
+    if (inode.type != S_IFLNK && (before.st_mode & (S_ISUID | S_ISGID))) {
+        ::fchmodat(proc_self_fd_.get(), proc_name(inode).c_str(), before.st_mode & 07777, 0);
+    }
+    if (auto st = stat_inode(inode); st.ok()) {
+        entry.attr = *st;
+    }
+}
+
 // MKNOD, MKDIR and SYMLINK: check the parent and the new name, let @make
 // create the entry as the caller (make(dirfd, name) returns 0 or -1 with
 // errno), then look it up.
@@ -272,13 +320,16 @@ Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
         return Errno{err};
     }
     const std::string n(name);
-    {
-        ScopedCredentials creds(caller.uid, caller.gid);
-        if (make(parent->fd.get(), n.c_str()) != 0) {
-            return fail();
-        }
+    std::optional<gid_t> regroup;
+    if (int err = as_caller(parent->fd.get(), caller, regroup,
+                            [&](int dirfd) { return make(dirfd, n.c_str()); })) {
+        return Errno{err};
     }
-    return lookup_in(parent, n);
+    auto entry = lookup_in(parent, n);
+    if (entry.ok() && regroup) {
+        set_group(*entry, *regroup);
+    }
+    return entry;
 }
 
 Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode_t mode, dev_t rdev,
@@ -446,19 +497,23 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     }
     const std::string n(name);
     UniqueFd fd;
-    {
-        ScopedCredentials creds(caller.uid, caller.gid);
-        // O_NOFOLLOW: an existing symlink under this name must not redirect the
-        // create to a file outside the shared tree.
-        fd.reset(::openat(parent->fd.get(), n.c_str(),
+    std::optional<gid_t> regroup;
+    // O_NOFOLLOW: an existing symlink under this name must not redirect the
+    // create to a file outside the shared tree.
+    const int err = as_caller(parent->fd.get(), caller, regroup, [&](int dirfd) {
+        fd.reset(::openat(dirfd, n.c_str(),
                           open_flags(flags) | O_CREAT | (flags & O_EXCL) | O_NOFOLLOW, mode));
-    }
-    if (!fd) {
-        return fail();
+        return fd ? 0 : -1;
+    });
+    if (err != 0) {
+        return Errno{err};
     }
     auto entry = lookup_in(parent, n);
     if (!entry.ok()) {
         return Errno{entry.error()};
+    }
+    if (regroup) {
+        set_group(*entry, *regroup);
     }
     const HandleId handle = files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(fd)}));
     return std::pair{*entry, handle};

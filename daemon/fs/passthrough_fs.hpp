@@ -107,6 +107,9 @@ private:
     Result<std::size_t> file_io(HandleId handle, std::span<const iovec> iov, off_t offset,
                                 Io&& io);
     template <typename Make>
+    int as_caller(int dirfd, const Caller& caller, std::optional<gid_t>& regroup, Make&& make);
+    void set_group(Entry& entry, gid_t gid);
+    template <typename Make>
     Result<Entry> make_entry(NodeId parent_id, std::string_view name, const Caller& caller,
                              Make&& make);
     Result<struct stat> stat_inode(const Inode& inode) const;
