@@ -21,6 +21,14 @@ enum class SandboxMode {
     None,
 };
 
+// Namespace, as virtiofsd has it.  Sanitizer runtimes read /proc/self by
+// path (LeakSanitizer at exit), which no sandbox leaves them.
+#ifdef VFSD_SANITIZER_BUILD
+inline constexpr SandboxMode kDefaultSandboxMode = SandboxMode::None;
+#else
+inline constexpr SandboxMode kDefaultSandboxMode = SandboxMode::Namespace;
+#endif
+
 std::optional<SandboxMode> parse_sandbox_mode(std::string_view text);
 const char* to_string(SandboxMode mode);
 

@@ -24,7 +24,7 @@ struct DaemonConfig {
     unsigned thread_pool_size = 4;
     unsigned max_request_queues = 16;
     std::string log_level = "info";
-    SandboxMode sandbox = SandboxMode::Namespace; // virtiofsd's default
+    SandboxMode sandbox = kDefaultSandboxMode;
     SeccompMode seccomp = kDefaultSeccompMode;
     bool drop_capabilities = true;
     std::vector<fuse::FaultRule> faults;
