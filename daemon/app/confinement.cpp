@@ -46,7 +46,7 @@ void enter_user_namespace() {
     const uid_t uid = ::geteuid();
     const gid_t gid = ::getegid();
     if (::unshare(CLONE_NEWUSER) != 0) {
-        fail("unshare(CLONE_NEWUSER)");
+        fail("unshare(CLONE_NEWUSER) (--sandbox=none where user namespaces are not allowed)");
     }
     write_file("/proc/self/setgroups", "deny");
     write_file("/proc/self/uid_map", fmt::format("{} {} 1\n", uid, uid));
@@ -54,15 +54,19 @@ void enter_user_namespace() {
 }
 
 pid_t child_pid = 0;
+volatile sig_atomic_t forwarded = 0;
 
+// The child is init of its pid namespace, which ignores signals it has no
+// handler for; SIGKILL is what a default SIGTERM would have done to it.
 void forward_signal(int sig) {
+    forwarded = sig;
     if (child_pid > 0) {
-        ::kill(child_pid, sig);
+        ::kill(child_pid, SIGKILL);
     }
 }
 
 // The host-side parent of the pid namespace: passes termination requests on
-// and exits as the child did.
+// and ends as the child did (or as the signal it was sent would have).
 [[noreturn]] void supervise(pid_t child) {
     child_pid = child;
     struct sigaction sa {};
@@ -75,6 +79,10 @@ void forward_signal(int sig) {
         if (errno != EINTR) {
             ::_exit(1);
         }
+    }
+    if (forwarded != 0) {
+        ::signal(forwarded, SIG_DFL);
+        ::raise(forwarded);
     }
     if (WIFSIGNALED(status)) {
         spdlog::error("sandboxed vfsd killed by signal {}", WTERMSIG(status));
@@ -110,7 +118,8 @@ ConfinedRoot enter_namespaces(const std::string& source) {
         enter_user_namespace();
     }
     if (::unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) != 0) {
-        fail("unshare(mount, pid, net, ipc)");
+        fail("unshare(mount, pid, net, ipc) (--sandbox=chroot or none where namespaces are "
+             "not available)");
     }
     // The new pid namespace takes effect for children only.
     const pid_t child = ::fork();
