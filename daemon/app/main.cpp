@@ -67,10 +67,11 @@ int run(const vfsd::DaemonConfig& config) {
     vfsd::fuse::FuseServer server(fs, fuse_options);
     // After the sandbox (its mounts need CAP_SYS_ADMIN) and before any thread
     // exists: capabilities are per thread.
+    const vfsd::HandleAccess handle_access{}; // nothing opens files by handle yet
     if (config.drop_capabilities) {
-        vfsd::drop_capabilities();
+        vfsd::drop_capabilities(handle_access);
     }
-    vfsd::install_seccomp_filter(config.seccomp);
+    vfsd::install_seccomp_filter(config.seccomp, handle_access);
 
     vfsd::vhost::RequestHandler* handler = &server;
     std::unique_ptr<vfsd::fuse::FaultInjector> injector;
