@@ -2,9 +2,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <cstdlib>
 #include <fmt/format.h>
 #include <memory>
 #include <sched.h>
@@ -139,8 +139,8 @@ ConfinedRoot enter_namespaces(const std::string& source) {
     }
     // A /proc of our own pid namespace: it shows no host process, so no
     // /proc/<pid>/root leads back to the host's tree.
-    if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME,
-                nullptr) != 0) {
+    if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, nullptr) !=
+        0) {
         fail("mount /proc");
     }
     ConfinedRoot root{"/", open_proc_self_fd()};

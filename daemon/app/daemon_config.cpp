@@ -14,22 +14,13 @@ namespace {
 
 // virtiofsd -o options we take without acting on them.
 bool is_ignored_option(const std::string& key) {
-    static const char* const ignored[] = {"posix_lock",
-                                          "no_posix_lock",
-                                          "flock",
-                                          "no_flock",
-                                          "timeout",
-                                          "norace",
-                                          "announce_submounts",
-                                          "killpriv_v2",
-                                          "no_killpriv_v2",
-                                          "xattrmap",
-                                          "modcaps",
-                                          "allow_direct_io",
-                                          "no_allow_direct_io",
-                                          "allow_root",
-                                          "default_permissions",
-                                          "no_writeback_cache"};
+    static const char* const ignored[] = {
+        "posix_lock",         "no_posix_lock", "flock",
+        "no_flock",           "timeout",       "norace",
+        "announce_submounts", "killpriv_v2",   "no_killpriv_v2",
+        "xattrmap",           "modcaps",       "allow_direct_io",
+        "no_allow_direct_io", "allow_root",    "default_permissions",
+        "no_writeback_cache"};
     for (const char* name : ignored) {
         if (key == name) {
             return true;

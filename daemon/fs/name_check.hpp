@@ -8,11 +8,11 @@ namespace vfsd::fs {
 // answers "." and ".." differently per operation, and a guest (or a hostile
 // frontend) should see the errno its own file systems would give.
 enum class NameUse {
-    Lookup,    // LOOKUP: "." and ".." are allowed
-    Create,    // MKNOD, MKDIR, SYMLINK, LINK, CREATE: EEXIST
-    Unlink,    // UNLINK: EISDIR
-    Rmdir,     // RMDIR: "." EINVAL, ".." ENOTEMPTY
-    Rename,    // RENAME source or target: EBUSY
+    Lookup, // LOOKUP: "." and ".." are allowed
+    Create, // MKNOD, MKDIR, SYMLINK, LINK, CREATE: EEXIST
+    Unlink, // UNLINK: EISDIR
+    Rmdir,  // RMDIR: "." EINVAL, ".." ENOTEMPTY
+    Rename, // RENAME source or target: EBUSY
 };
 
 // 0 if name may be used as @use says, else the errno Linux gives for it:

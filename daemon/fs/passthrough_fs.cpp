@@ -334,9 +334,8 @@ Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
 
 Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode_t mode, dev_t rdev,
                                    const Caller& caller) {
-    return make_entry(parent_id, name, caller, [&](int dirfd, const char* n) {
-        return ::mknodat(dirfd, n, mode, rdev);
-    });
+    return make_entry(parent_id, name, caller,
+                      [&](int dirfd, const char* n) { return ::mknodat(dirfd, n, mode, rdev); });
 }
 
 Result<Entry> PassthroughFs::mkdir(NodeId parent_id, std::string_view name, mode_t mode,

@@ -55,8 +55,8 @@ TEST_CASE("--sandbox and -o sandbox= choose the confinement", "[config][sandbox]
     REQUIRE(alias.config);
     CHECK(alias.config->sandbox == SandboxMode::Chroot);
     CHECK(alias.config->ignored_options.empty());
-    auto none = parse({"--socket-path=/s", "-o", "source=/x", "--sandbox", "none",
-                       "--seccomp=none"});
+    auto none =
+        parse({"--socket-path=/s", "-o", "source=/x", "--sandbox", "none", "--seccomp=none"});
     REQUIRE(none.config);
     CHECK(none.config->sandbox == SandboxMode::None);
     CHECK(none.config->seccomp == SeccompMode::None);

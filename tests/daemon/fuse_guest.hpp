@@ -50,8 +50,7 @@ public:
         fe_.reply_u64(MessageType::GetFeatures);
         fe_.send(MessageType::GetProtocolFeatures, nullptr, 0);
         fe_.reply_u64(MessageType::GetProtocolFeatures);
-        fe_.send(MessageType::SetProtocolFeatures,
-                 std::uint64_t{1ull << vhost::kProtocolReplyAck});
+        fe_.send(MessageType::SetProtocolFeatures, std::uint64_t{1ull << vhost::kProtocolReplyAck});
         fe_.send(MessageType::SetOwner, nullptr, 0);
         fe_.send(MessageType::SetFeatures,
                  std::uint64_t{(1ull << VIRTIO_F_VERSION_1) |

@@ -312,3 +312,47 @@ TEST_CASE("hard links stay inside the shared directory", "[passthrough][confinem
     }
     CHECK(stdfs::hard_link_count(s.outside / "secret") == 1);
 }
+
+TEST_CASE("creation allowed only through a supplementary group", "[passthrough][errno]") {
+    // The guest checked the caller's supplementary groups; the host sees the
+    // primary gid only.  Switching credentials needs root.
+    if (::geteuid() != 0) {
+        WARN("not root: vfsd does not switch credentials, nothing to check");
+        return;
+    }
+    Scratch s;
+    auto pfs = make_fs(s);
+    const fs::Caller user{1000, 1000, 0};
+    stdfs::create_directory(s.root / "grp");
+    REQUIRE(::chown((s.root / "grp").c_str(), 0, 2000) == 0);
+    REQUIRE(::chmod((s.root / "grp").c_str(), 0770) == 0);
+    stdfs::create_directory(s.root / "sgid");
+    REQUIRE(::chown((s.root / "sgid").c_str(), 0, 2000) == 0);
+    REQUIRE(::chmod((s.root / "sgid").c_str(), 02770) == 0);
+    stdfs::create_directory(s.root / "closed");
+    REQUIRE(::chown((s.root / "closed").c_str(), 0, 2000) == 0);
+    REQUIRE(::chmod((s.root / "closed").c_str(), 0750) == 0);
+    auto grp = pfs.lookup(fs::kRootNode, "grp");
+    auto sgid = pfs.lookup(fs::kRootNode, "sgid");
+    auto closed = pfs.lookup(fs::kRootNode, "closed");
+    REQUIRE((grp.ok() && sgid.ok() && closed.ok()));
+
+    // The caller's primary group, as a local file system gives it; set-id
+    // bits survive the regrouping.
+    auto dir = pfs.mkdir(grp->node, "d", 01750, user);
+    REQUIRE(dir.ok());
+    CHECK(dir->attr.st_uid == 1000);
+    CHECK(dir->attr.st_gid == 1000);
+    CHECK((dir->attr.st_mode & 07777) == 01750);
+    auto file = pfs.create(grp->node, "f", O_WRONLY, 02750, user);
+    REQUIRE(file.ok());
+    CHECK(file->first.attr.st_uid == 1000);
+    CHECK(file->first.attr.st_gid == 1000);
+    CHECK((file->first.attr.st_mode & 07777) == 02750);
+    // A setgid directory's group.
+    auto in_sgid = pfs.symlink(sgid->node, "l", "t", user);
+    REQUIRE(in_sgid.ok());
+    CHECK(in_sgid->attr.st_gid == 2000);
+    // Group bits that do not allow it: still refused.
+    CHECK(pfs.mkdir(closed->node, "d", 0755, user).error() == EACCES);
+}

@@ -44,9 +44,9 @@ TEST_CASE("every opcode runs under seccomp kill", "[sandbox][seccomp]") {
     auto [err, body] = g.call(FUSE_CREATE, root, FuseGuest::with_name(cr, "f"));
     REQUIRE(err == 0);
     const auto file = node_of(body);
-    const auto fh = body_as<fuse_open_out>(
-                        std::vector<char>(body.begin() + sizeof(fuse_entry_out), body.end()))
-                        .fh;
+    const auto fh =
+        body_as<fuse_open_out>(std::vector<char>(body.begin() + sizeof(fuse_entry_out), body.end()))
+            .fh;
 
     fuse_write_in wr{};
     wr.fh = fh;
@@ -128,8 +128,7 @@ TEST_CASE("every opcode runs under seccomp kill", "[sandbox][seccomp]") {
     const auto link = node_of(body3);
     CHECK(g.call(FUSE_READLINK, link, {}).first == 0);
     CHECK(g.call(FUSE_LISTXATTR, link, FuseGuest::bytes(gx)).first == 0);
-    CHECK(g.call(FUSE_GETXATTR, link, FuseGuest::with_name(gx, "trusted.none")).first ==
-          -ENODATA);
+    CHECK(g.call(FUSE_GETXATTR, link, FuseGuest::with_name(gx, "trusted.none")).first == -ENODATA);
 
     // Directories, nodes, links, renames, removal.
     fuse_mkdir_in mk{};

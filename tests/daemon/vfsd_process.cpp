@@ -39,8 +39,9 @@ VfsdProcess::VfsdProcess(std::vector<std::string> extra_args)
     std::filesystem::permissions(base, std::filesystem::perms(0755));
     std::ofstream(share / "file") << "inside\n";
     std::ofstream(outside / "secret") << "secret\n";
-    std::vector<std::string> args = {VFSD_BINARY, "--socket-path=" + socket.string(), "-o",
-                                     "source=" + share.string(), "-o", "cache=none"};
+    std::vector<std::string> args = {VFSD_BINARY, "--socket-path=" + socket.string(),
+                                     "-o",        "source=" + share.string(),
+                                     "-o",        "cache=none"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -94,8 +95,8 @@ bool VfsdProcess::wait_ready() {
 pid_t VfsdProcess::server_pid() const {
     // Namespace mode: the started process waits for one child in a new pid
     // namespace.  Other modes: no child.
-    const auto children = read_text("/proc/" + std::to_string(pid_) + "/task/" +
-                                    std::to_string(pid_) + "/children");
+    const auto children =
+        read_text("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
     if (!children.empty()) {
         return static_cast<pid_t>(std::stol(children));
     }

@@ -76,5 +76,4 @@ private:
     UniqueFd fd_;
 };
 
-
 } // namespace vfsd::test
