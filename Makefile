@@ -3,7 +3,9 @@
 #   make demo    install what is missing, build, boot a guest, show it working
 #   make daemon  build/bin/vfsd alone (the vhost-user-fs host daemon)
 #   make check   unit tests, fuzzing, root boot, the in-guest suites against
-#                both transports and both daemons
+#                both transports and both daemons, on Debian 12's kernel and
+#                (make check-trixie) on Debian 13's
+#   KERNEL=trixie   module, image, check, bench for Debian 13's 6.12 (Documentation/kernels.rst)
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
 #   make qemu-dax   QEMU 7.2 with the virtio-fs DAX window (Documentation/qemu-dax.rst)
@@ -28,9 +30,10 @@ endif
 KDIR_FILE := $(BUILD)/kernel/headers
 HARNESS := $(BUILD)/bin/vfs-harness
 JOBS ?= $(shell nproc)
+HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
-	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick \
+	checkpatch clean help fuzz check-trixie rootboot-check dkms-deb dkms-boot-test bench bench-quick \
 	qemu-dax qemu-dax-check dax-two-guests-check
 
 all: module guest-tests harness
@@ -74,13 +77,22 @@ daemon: deps
 	cmake --build $(BUILD)/cmake -j $(JOBS) --target vfsd
 
 image: module guest-tests harness
-	$(HARNESS) image
+	$(HARNESS_K) image
 
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check
-	$(HARNESS) test --transport ours,debian --daemon virtiofsd,vfsd
+	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
+ifeq ($(KERNEL),bookworm)
+	$(MAKE) check-trixie
+endif
+
+# Debian 13's kernel: our module and its built-in virtiofs, with both daemons
+# (part of `make check`; alone: make check-trixie).
+check-trixie:
+	$(MAKE) image KERNEL=trixie
+	$(HARNESS) --kernel trixie test --transport ours,debian --daemon virtiofsd,vfsd
 
 # Two guests, two QEMUs with DAX windows, one host file mapped MAP_SHARED in
 # both: each sees the other's stores (with cache=none, only DAX can map it).
@@ -133,10 +145,10 @@ demo: image
 # Documentation/benchmarks.md; e.g. make bench BENCH_ARGS="--engine libaio --repeat 5"
 BENCH_ARGS ?=
 bench: image
-	$(HARNESS) bench $(BENCH_ARGS)
+	$(HARNESS_K) bench $(BENCH_ARGS)
 
 bench-quick: image
-	$(HARNESS) bench --quick $(BENCH_ARGS)
+	$(HARNESS_K) bench --quick $(BENCH_ARGS)
 
 # Debian's QEMU 7.2 with scripts/qemu/patches/ (vhost-user-fs-pci cache-size=),
 # built outside the tree and cached; prints the binary's path last.

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
 
     try {
         auto paths = vfs::ProjectPaths::discover();
+        paths.kernel = opts.kernel;
         if (opts.image_cmd->parsed()) {
             return vfs::image_command(paths, opts.image);
         }

@@ -127,3 +127,14 @@ TEST_CASE("only a DAX window without --qemu needs the patched build", "[qemu]") 
     CHECK(vfs::last_line("/only\n\n") == "/only");
     CHECK(vfs::last_line("") == "");
 }
+
+TEST_CASE("per-kernel arguments follow the default and an explicit command line", "[qemu]") {
+    vfs::RunOptions o;
+    o.kernel_args = "initcall_blacklist=virtio_fs_init";
+    auto c = vfs::kernel_cmdline(o);
+    CHECK(c.find("vfs.transport=ours") != std::string::npos);
+    CHECK(c.size() > o.kernel_args.size());
+    CHECK(c.substr(c.size() - o.kernel_args.size()) == o.kernel_args);
+    o.cmdline = "console=ttyS0 root=x";
+    CHECK(vfs::kernel_cmdline(o) == "console=ttyS0 root=x initcall_blacklist=virtio_fs_init");
+}

@@ -55,6 +55,11 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     app.require_subcommand(1);
     app.add_option("--log-level", o.log_level, "harness log level")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    app.add_option("--kernel", o.kernel,
+                   "guest kernel: bookworm (Debian 12, 6.1; build/kernel) or trixie (Debian 13, "
+                   "6.12; build/kernel-trixie, make module KERNEL=trixie); before the subcommand")
+        ->check(CLI::IsMember(known_kernels()))
+        ->capture_default_str();
 
     o.image_cmd = app.add_subcommand("image", "build build/image/initramfs.cpio.gz (cached)");
     o.image_cmd->add_flag("--force", o.image.force, "rebuild even if the cache key is unchanged");

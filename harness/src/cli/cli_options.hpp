@@ -2,6 +2,7 @@
 
 #include "bench/bench_cli.hpp"
 #include "boot/boot_cli.hpp"
+#include "util/project_paths.hpp"
 #include "vm/run_options.hpp"
 
 #include <CLI/CLI.hpp>
@@ -33,6 +34,7 @@ struct CliOptions {
     TestCommandOptions test;
     std::string results; // --results, default results/
     std::string log_level = "info";
+    std::string kernel = known_kernels().front(); // --kernel (ProjectPaths::kernel)
 
     CLI::App* image_cmd = nullptr;
     CLI::App* run_cmd = nullptr;

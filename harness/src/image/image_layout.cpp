@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 
@@ -42,6 +43,22 @@ std::vector<fs::path> files_below(const fs::path& dir) {
     return out;
 }
 
+bool builtin_module(const fs::path& modules_dir, const std::string& name) {
+    std::ifstream in(modules_dir / "modules.builtin");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (fs::path(line).stem() == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string our_module_kernel_args(const fs::path& modules_dir) {
+    return builtin_module(modules_dir, kDebianVirtiofsModule) ? "initcall_blacklist=virtio_fs_init"
+                                                              : "";
+}
+
 // Adds the modules named in `names` and returns their guest paths in order.
 std::vector<std::string> add_modules(ImageManifest& m, const fs::path& modules_dir,
                                      const std::string& release,
@@ -56,6 +73,9 @@ std::vector<std::string> add_modules(ImageManifest& m, const fs::path& modules_d
     }
     std::vector<std::string> guest_paths;
     for (const auto& name : names) {
+        if (builtin_module(modules_dir, name)) {
+            continue;
+        }
         auto it = index.find(name);
         if (it == index.end()) {
             throw std::runtime_error(

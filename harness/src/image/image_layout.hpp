@@ -25,10 +25,19 @@ const std::vector<std::string>& base_modules();
 const std::vector<std::string>& ninep_modules();
 inline const char* kDebianVirtiofsModule = "virtiofs";
 
+// Is module `name` built into the kernel (listed in modules_dir/modules.builtin)?
+// Debian 13's 6.12 has virtio, virtio_pci, fuse and virtiofs built in.
+bool builtin_module(const std::filesystem::path& modules_dir, const std::string& name);
+
+// Kernel arguments a guest that uses our module needs: a built-in virtiofs
+// must not initialise (it would bind the device and take the file system type).
+std::string our_module_kernel_args(const std::filesystem::path& modules_dir);
+
 // Regular files below dir (following symlinks), sorted; empty if dir is missing.
 std::vector<std::filesystem::path> files_below(const std::filesystem::path& dir);
 // Adds the modules `names` from modules_dir (an unpacked lib/modules/<release>)
 // at /lib/modules/<release>/... and returns their guest paths in load order.
+// Built-in ones are skipped: there is nothing to load.
 std::vector<std::string> add_modules(ImageManifest& m, const std::filesystem::path& modules_dir,
                                      const std::string& release,
                                      const std::vector<std::string>& names);

@@ -108,7 +108,9 @@ int test_command(const ProjectPaths& paths, const TestCommandOptions& opts, cons
     }
     auto suites = select_suites(load_suites(suites_file), opts.suites);
     auto parent = results.empty() ? paths.results() : fs::path(results);
-    auto results_dir = make_run_directory(parent, "test");
+    // results/test-trixie-<time>/ for another kernel than the default.
+    auto results_dir =
+        make_run_directory(parent, paths.default_kernel() ? "test" : "test-" + paths.kernel);
     const auto& transports = opts.transports;
     const auto columns = make_columns(opts);
     std::vector<std::string> names, tested;
@@ -118,8 +120,9 @@ int test_command(const ProjectPaths& paths, const TestCommandOptions& opts, cons
             tested.push_back(c.name);
         }
     }
-    spdlog::info("test: {} suite(s) x [{}] (under test: {}); results in {}", suites.size(),
-                 join(names, ", "), join(tested, ", "), results_dir.string());
+    spdlog::info("test: kernel {}: {} suite(s) x [{}] (under test: {}); results in {}",
+                 paths.kernel, suites.size(), join(names, ", "), join(tested, ", "),
+                 results_dir.string());
 
     TestReport report(names, tested);
     const auto t_start = std::chrono::steady_clock::now();

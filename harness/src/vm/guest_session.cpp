@@ -2,6 +2,7 @@
 
 #include "daemon/host_daemon.hpp"
 #include "image/image_builder.hpp"
+#include "image/image_layout.hpp"
 #include "util/child_process.hpp"
 #include "util/interrupt.hpp"
 #include "util/line_splitter.hpp"
@@ -140,7 +141,11 @@ RunResult GuestSession::run(const Hooks& hooks) {
     }
 
     QemuInputs qin{kernel, initrd, socket, shared};
-    auto qargv = qemu_argv(opts_, qin);
+    auto qopts = opts_;
+    if (qopts.transport == "ours") {
+        qopts.kernel_args = our_module_kernel_args(paths_.modules_dir());
+    }
+    auto qargv = qemu_argv(qopts, qin);
     cmdlines << "# qemu\n" << quote_argv(qargv) << "\n";
     cmdlines.close();
 

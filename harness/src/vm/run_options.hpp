@@ -36,7 +36,8 @@ struct RunOptions {
     std::optional<std::filesystem::path> kernel; // default build/kernel/vmlinuz
     std::optional<std::filesystem::path> initrd; // used as is; default: image + run archive
     std::string cmdline;                         // replaces kernel_cmdline() when set
-    int poweroff_grace_sec = 20;                 // after the dmesg section, before QEMU is killed
+    std::string kernel_args;     // appended to either (set per kernel by GuestSession)
+    int poweroff_grace_sec = 20; // after the dmesg section, before QEMU is killed
 
     // Throws std::invalid_argument with a message naming the option.
     void validate() const;
