@@ -88,11 +88,11 @@ ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
 endif
 
-# Debian 13's kernel: our module and its built-in virtiofs, with both daemons
-# (part of `make check`; alone: make check-trixie).
+# Debian 13's kernel: our module with vfsd beside 6.12's built-in virtiofs
+# with QEMU's virtiofsd (part of `make check`; alone: make check-trixie).
 check-trixie:
 	$(MAKE) image KERNEL=trixie
-	$(HARNESS) --kernel trixie test --transport ours,debian --daemon virtiofsd,vfsd
+	$(HARNESS) --kernel trixie test --columns ours+vfsd,debian+virtiofsd
 
 # Two guests, two QEMUs with DAX windows, one host file mapped MAP_SHARED in
 # both: each sees the other's stores (with cache=none, only DAX can map it).

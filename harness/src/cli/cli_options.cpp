@@ -2,6 +2,7 @@
 
 #include "util/string_util.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace vfs {
@@ -121,6 +122,10 @@ void configure_cli(CLI::App& app, CliOptions& o) {
             "PATH; with several, every transport runs with each (columns TRANSPORT+DAEMON)")
         ->delimiter(',')
         ->capture_default_str();
+    test->add_option("--columns", o.test.columns,
+                     "comma-separated TRANSPORT+DAEMON pairs to run instead of every "
+                     "transport x daemon combination (the first transport is under test)")
+        ->delimiter(',');
     test->add_flag("-v,--verbose", o.test.verbose, "stream the guest consoles");
     add_qemu_options(test, o.run);
 
@@ -128,7 +133,36 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     o.bench_cmd = add_bench_subcommand(app, o.bench);
 }
 
+// --columns names the pairs; the transports and daemons follow from them, in order.
+static void finish_test_columns(TestCommandOptions& t) {
+    if (t.columns.empty()) {
+        return;
+    }
+    t.transports.clear();
+    t.daemons.clear();
+    auto add_once = [](std::vector<std::string>& v, const std::string& x) {
+        if (std::find(v.begin(), v.end(), x) == v.end()) {
+            v.push_back(x);
+        }
+    };
+    for (const auto& c : t.columns) {
+        auto plus = c.find('+');
+        if (plus == std::string::npos || plus == 0 || plus + 1 == c.size()) {
+            throw CLI::ValidationError("--columns", "'" + c + "' is not TRANSPORT+DAEMON");
+        }
+        auto transport = c.substr(0, plus);
+        if (!CLI::IsMember(known_transports())(transport).empty()) {
+            throw CLI::ValidationError("--columns", "unknown transport '" + transport + "'");
+        }
+        add_once(t.transports, transport);
+        add_once(t.daemons, c.substr(plus + 1));
+    }
+}
+
 void finish_cli(CliOptions& o) {
+    if (o.test_cmd && o.test_cmd->parsed()) {
+        finish_test_columns(o.test);
+    }
     if (o.bench_cmd && o.bench_cmd->parsed()) {
         finish_bench_cli(*o.bench_cmd, o.bench);
     }

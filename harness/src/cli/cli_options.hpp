@@ -19,7 +19,8 @@ struct ImageCommandOptions {
 struct TestCommandOptions {
     std::vector<std::string> transports = {"ours", "debian"};
     std::vector<std::string> daemons = {"virtiofsd"}; // several: one column per transport x daemon
-    std::vector<std::string> suites;                  // empty: all
+    std::vector<std::string> columns; // TRANSPORT+DAEMON pairs; empty: every combination
+    std::vector<std::string> suites;  // empty: all
     std::string suites_file;                          // default: tests/guest/suites.json
     bool verbose = false;                             // stream guest consoles
 };

@@ -55,6 +55,13 @@ struct Column {
 
 std::vector<Column> make_columns(const TestCommandOptions& opts) {
     std::vector<Column> cols;
+    if (!opts.columns.empty()) {
+        for (const auto& c : opts.columns) {
+            auto plus = c.find('+');
+            cols.push_back({c, c.substr(0, plus), c.substr(plus + 1)});
+        }
+        return cols;
+    }
     for (const auto& d : opts.daemons) {
         for (const auto& t : opts.transports) {
             cols.push_back({opts.daemons.size() > 1 ? t + "+" + d : t, t, d});
