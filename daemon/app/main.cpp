@@ -3,6 +3,7 @@
 #include "app/daemon_config.hpp"
 #include "app/pooled_handler.hpp"
 #include "app/sandbox.hpp"
+#include "app/version_table_service.hpp"
 #include "fs/passthrough_fs.hpp"
 #include "fuse/fault_injector.hpp"
 #include "fuse/fuse_server.hpp"
@@ -50,19 +51,24 @@ int run(const vfsd::DaemonConfig& config) {
     // Modes the guest asks for are final: it has already applied its umask.
     ::umask(0);
 
-    vfsd::fs::PassthroughFs fs(config.source, {config.writeback, config.xattr});
+    // Before capabilities are dropped: the host change watcher needs CAP_SYS_ADMIN.
+    vfsd::VersionTableService versions(config.source, config.version_table_size);
+    vfsd::fs::PassthroughFs fs(config.source, {config.writeback, config.xattr, versions.table()});
+    versions.report_to(fs);
     vfsd::fuse::FuseServerOptions fuse_options;
     fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
     fuse_options.readdirplus = config.readdirplus;
     // DAX window mappings go to the frontend over the backend channel.
     vfsd::vhost::FrontendMapper dax_mapper;
     fuse_options.dax = &dax_mapper;
+    versions.share_through(dax_mapper);
     vfsd::fuse::FuseServer server(fs, fuse_options);
     // Before any thread exists: capabilities are per thread.
     if (config.drop_capabilities) {
         vfsd::drop_capabilities();
     }
     vfsd::install_seccomp_filter(config.seccomp);
+    versions.start();
 
     vfsd::vhost::RequestHandler* handler = &server;
     std::unique_ptr<vfsd::fuse::FaultInjector> injector;

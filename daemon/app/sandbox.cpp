@@ -100,6 +100,7 @@ const char* const kAllowedSyscalls[] = {
     "eventfd2",
     // file system
     "openat",
+    "open_by_handle_at",
     "openat2",
     "newfstatat",
     "fstat",
