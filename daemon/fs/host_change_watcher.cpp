@@ -53,7 +53,7 @@ struct FileId {
 HostChangeWatcher::HostChangeWatcher(const std::string& source, Changed changed,
                                      Overflowed overflowed)
     : changed_(std::move(changed)), overflowed_(std::move(overflowed)),
-      mount_fd_(::open(source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)),
+      mount_fd_(::open(source.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)),
       fanotify_(open_fanotify()) {
     if (!mount_fd_) {
         throw std::system_error(errno, std::generic_category(), "open " + source);

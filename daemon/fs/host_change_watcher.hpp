@@ -49,6 +49,7 @@ private:
 
     Changed changed_;
     Overflowed overflowed_;
+    // Not O_PATH: fanotify_mark and open_by_handle_at refuse those.
     UniqueFd mount_fd_; // for open_by_handle_at: any fd on the marked file system
     UniqueFd fanotify_;
     EventFd stop_;

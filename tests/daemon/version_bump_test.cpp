@@ -248,7 +248,7 @@ TEST_CASE_METHOD(Fixture, "the fanotify watcher bumps what a host process change
     CHECK(eventually(watcher, moved(f, v)));
 
     // vfsd's own changes (this process) were bumped already, not again.
-    const auto c = pfs.create(b, "mine", O_RDWR, 0644, caller);
+    auto c = pfs.create(b, "mine", O_RDWR, 0644, caller);
     REQUIRE(c.ok());
     const auto mine = c->first.node;
     watcher.drain_now();

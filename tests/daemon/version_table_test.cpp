@@ -136,7 +136,7 @@ TEST_CASE("a full table hands out ids without slots, never reused", "[vtable][in
     VersionTable table(4096); // (4096 - 64) / 8 = 504 slots
     const auto slots = table.nr_slots();
     InodeTable inodes(some_fd(), fake_stat(2, S_IFDIR), &table);
-    NodeId last = 0;
+    fs::NodeId last = 0;
     for (std::uint64_t i = 0; i < slots; ++i) { // root has slot 0
         last = inodes.acquire(some_fd(), fake_stat(100 + i))->id;
     }
