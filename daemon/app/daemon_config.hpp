@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/confinement.hpp"
 #include "app/sandbox.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/fault_rule.hpp"
@@ -24,7 +25,8 @@ struct DaemonConfig {
     unsigned thread_pool_size = 4;
     unsigned max_request_queues = 16;
     std::string log_level = "info";
-    SeccompMode seccomp = SeccompMode::None;
+    SandboxMode sandbox = kDefaultSandboxMode;
+    SeccompMode seccomp = kDefaultSeccompMode;
     bool drop_capabilities = true;
     // Bytes of the shared-memory version table, 0: none (--version-table).
     std::uint64_t version_table_size = 0;
