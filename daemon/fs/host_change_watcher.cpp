@@ -19,8 +19,8 @@ namespace {
 
 // Directory entry changes: the directory itself changed as well.
 constexpr std::uint64_t kEntryEvents = FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO;
-constexpr std::uint64_t kEvents = kEntryEvents | FAN_MODIFY | FAN_ATTRIB | FAN_DELETE_SELF |
-                                  FAN_MOVE_SELF | FAN_ONDIR;
+constexpr std::uint64_t kEvents =
+    kEntryEvents | FAN_MODIFY | FAN_ATTRIB | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR;
 
 UniqueFd open_fanotify() {
     const unsigned event_flags = O_RDONLY | O_CLOEXEC | O_LARGEFILE;
@@ -151,8 +151,7 @@ void HostChangeWatcher::handle_event(const fanotify_event_metadata& event) {
             header.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME) {
             continue;
         }
-        auto* handle =
-            reinterpret_cast<file_handle*>(const_cast<unsigned char*>(info->handle));
+        auto* handle = reinterpret_cast<file_handle*>(const_cast<unsigned char*>(info->handle));
         // Files outside the shared tree (or gone for good) do not open, or
         // are not known: either way nothing to bump.
         UniqueFd fd(::open_by_handle_at(mount_fd_.get(), handle, O_PATH | O_CLOEXEC));
@@ -161,10 +160,10 @@ void HostChangeWatcher::handle_event(const fanotify_event_metadata& event) {
         }
         struct stat st;
         const bool is_dir_record = header.info_type != FAN_EVENT_INFO_TYPE_FID;
-        const char* name = header.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME
-                               ? reinterpret_cast<const char*>(handle->f_handle) +
-                                     handle->handle_bytes
-                               : nullptr;
+        const char* name =
+            header.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME
+                ? reinterpret_cast<const char*>(handle->f_handle) + handle->handle_bytes
+                : nullptr;
         const bool self = name == nullptr || name[0] == '\0' || std::strcmp(name, ".") == 0;
         // The directory changed if its entries did or the event is its own.
         if ((!is_dir_record || self || (event.mask & kEntryEvents)) &&

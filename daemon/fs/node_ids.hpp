@@ -34,8 +34,8 @@ public:
 
 private:
     VersionTable* table_;
-    NodeId next_;                // never handed out yet
-    std::vector<NodeId> free_;   // released slot ids, reused last-in first-out
+    NodeId next_;              // never handed out yet
+    std::vector<NodeId> free_; // released slot ids, reused last-in first-out
 };
 
 } // namespace vfsd::fs

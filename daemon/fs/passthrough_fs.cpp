@@ -381,9 +381,8 @@ Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
 
 Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode_t mode, dev_t rdev,
                                    const Caller& caller) {
-    return make_entry(parent_id, name, caller, [&](int dirfd, const char* n) {
-        return ::mknodat(dirfd, n, mode, rdev);
-    });
+    return make_entry(parent_id, name, caller,
+                      [&](int dirfd, const char* n) { return ::mknodat(dirfd, n, mode, rdev); });
 }
 
 Result<Entry> PassthroughFs::mkdir(NodeId parent_id, std::string_view name, mode_t mode,
@@ -479,8 +478,7 @@ int PassthroughFs::rename(NodeId parent_id, std::string_view name, NodeId new_pa
     // exchanged target (its link count) change with the two directories.
     const auto moved = known_entry(parent->fd.get(), from);
     const auto replaced = known_entry(new_parent->fd.get(), to);
-    if (::renameat2(parent->fd.get(), from.c_str(), new_parent->fd.get(), to.c_str(), flags) !=
-        0) {
+    if (::renameat2(parent->fd.get(), from.c_str(), new_parent->fd.get(), to.c_str(), flags) != 0) {
         return last_errno();
     }
     changed(parent_id);

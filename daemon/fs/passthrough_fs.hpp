@@ -116,8 +116,7 @@ private:
     // Looks name up in parent after it was (maybe) just created.
     Result<Entry> lookup_in(const std::shared_ptr<Inode>& parent, const std::string& name);
     template <typename Io>
-    Result<std::size_t> file_io(HandleId handle, std::span<const iovec> iov, off_t offset,
-                                Io&& io);
+    Result<std::size_t> file_io(HandleId handle, std::span<const iovec> iov, off_t offset, Io&& io);
     template <typename Make>
     int as_caller(int dirfd, const Caller& caller, std::optional<gid_t>& regroup, Make&& make);
     void set_group(Entry& entry, gid_t gid);

@@ -58,8 +58,8 @@ VersionTable::VersionTable(std::uint64_t size, std::uint64_t generation)
     header->nr_slots = nr_slots_;
     header->slots_offset = kSlotsOffset;
     // The magic last: a reader that sees it sees the rest of the header.
-    std::atomic_ref<std::uint32_t>(header->magic).store(VTFS_VTABLE_MAGIC,
-                                                        std::memory_order_release);
+    std::atomic_ref<std::uint32_t>(header->magic)
+        .store(VTFS_VTABLE_MAGIC, std::memory_order_release);
 }
 
 VersionTable::~VersionTable() {

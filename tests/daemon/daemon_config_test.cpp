@@ -55,8 +55,8 @@ TEST_CASE("--sandbox and -o sandbox= choose the confinement", "[config][sandbox]
     REQUIRE(alias.config);
     CHECK(alias.config->sandbox == SandboxMode::Chroot);
     CHECK(alias.config->ignored_options.empty());
-    auto none = parse({"--socket-path=/s", "-o", "source=/x", "--sandbox", "none",
-                       "--seccomp=none"});
+    auto none =
+        parse({"--socket-path=/s", "-o", "source=/x", "--sandbox", "none", "--seccomp=none"});
     REQUIRE(none.config);
     CHECK(none.config->sandbox == SandboxMode::None);
     CHECK(none.config->seccomp == SeccompMode::None);
@@ -102,7 +102,7 @@ TEST_CASE("--version-table and -o version_table", "[config][vtable]") {
     auto alias_sized = with({"-o", "version_table=8192"});
     REQUIRE(alias_sized.config);
     CHECK(alias_sized.config->version_table_size == 8192);
-    CHECK_FALSE(with({"--version-table=1000"}).config);    // not a page multiple
+    CHECK_FALSE(with({"--version-table=1000"}).config); // not a page multiple
     CHECK_FALSE(with({"--version-table=0"}).config);
     CHECK_FALSE(with({"-o", "version_table=12Q"}).config);
     CHECK_FALSE(with({"--version-table=-4096"}).config);

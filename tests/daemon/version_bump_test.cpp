@@ -77,8 +77,7 @@ TEST_CASE_METHOD(Fixture, "reads do not bump, changes to a file bump it", "[vtab
 
     fs::AttrChange chmod;
     chmod.mode = 0600;
-    CHECK(bumped({a, f, g}, [&] { REQUIRE(pfs.setattr(f, chmod).ok()); }) ==
-          B{false, true, false});
+    CHECK(bumped({a, f, g}, [&] { REQUIRE(pfs.setattr(f, chmod).ok()); }) == B{false, true, false});
 
     auto h = pfs.open(f, O_RDWR);
     REQUIRE(h.ok());
@@ -106,8 +105,9 @@ TEST_CASE_METHOD(Fixture, "reads do not bump, changes to a file bump it", "[vtab
 
     const char value[] = "v";
     if (pfs.setxattr(f, "user.vt", std::span(value, 1), 0) == 0) {
-        CHECK(bumped({a, f, g}, [&] { CHECK(pfs.setxattr(f, "user.vt", std::span(value, 1), 0) == 0); }) ==
-              B{false, true, false});
+        CHECK(bumped({a, f, g}, [&] {
+                  CHECK(pfs.setxattr(f, "user.vt", std::span(value, 1), 0) == 0);
+              }) == B{false, true, false});
         CHECK(bumped({a, f, g}, [&] { CHECK(pfs.removexattr(f, "user.vt") == 0); }) ==
               B{false, true, false});
     } else {
@@ -128,8 +128,9 @@ TEST_CASE_METHOD(Fixture, "creating entries bumps the directory", "[vtable][bump
           }) == B{true, false});
     // An existing file truncated by create changes too.
     const auto f = node(a, "f");
-    CHECK(bumped({a, f}, [&] { REQUIRE(pfs.create(a, "f", O_RDWR | O_TRUNC, 0644, caller).ok()); }) ==
-          B{true, true});
+    CHECK(bumped({a, f}, [&] {
+              REQUIRE(pfs.create(a, "f", O_RDWR | O_TRUNC, 0644, caller).ok());
+          }) == B{true, true});
     // link: the file (link count) and the new directory.
     CHECK(bumped({a, b, f}, [&] { REQUIRE(pfs.link(f, b, "f2").ok()); }) == B{false, true, true});
 }
@@ -159,8 +160,9 @@ TEST_CASE_METHOD(Fixture, "rename bumps both directories, the moved and the repl
     // Onto an existing name: the replaced file loses a link.
     CHECK(bumped({root, a, b, f, g}, [&] { CHECK(pfs.rename(b, "f", a, "g", 0) == 0); }) ==
           B{false, true, true, true, true});
-    CHECK(bumped({root, a, b, f}, [&] { CHECK(pfs.rename(a, "g", b, "x", RENAME_NOREPLACE) == 0); }) ==
-          B{false, true, true, true});
+    CHECK(bumped({root, a, b, f}, [&] {
+              CHECK(pfs.rename(a, "g", b, "x", RENAME_NOREPLACE) == 0);
+          }) == B{false, true, true, true});
 }
 
 TEST_CASE_METHOD(Fixture, "host changes reported to the fs bump known nodes", "[vtable][bump]") {

@@ -31,8 +31,7 @@ UniqueFd some_fd() {
 // What a reader on the other side of the memfd sees.
 struct Reader {
     void* base;
-    explicit Reader(int fd)
-        : base(::mmap(nullptr, kSize, PROT_READ, MAP_SHARED, fd, 0)) {
+    explicit Reader(int fd) : base(::mmap(nullptr, kSize, PROT_READ, MAP_SHARED, fd, 0)) {
         REQUIRE(base != MAP_FAILED);
     }
     ~Reader() { ::munmap(base, kSize); }
