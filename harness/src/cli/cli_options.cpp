@@ -46,6 +46,12 @@ void add_qemu_options(CLI::App* cmd, RunOptions& r) {
                     "patched QEMU, Documentation/qemu-dax.rst); 0: none")
         ->check(cache_size())
         ->capture_default_str();
+    cmd->add_option("--version-table", r.version_table,
+                    "shared-memory version table (vhost-user-fs-pci version-table-size= and vfsd "
+                    "--version-table=, e.g. 16M; needs --daemon vfsd and the patched QEMU, "
+                    "Documentation/version-table.rst); 0: none")
+        ->check(cache_size())
+        ->capture_default_str();
 }
 
 } // namespace

@@ -33,6 +33,9 @@ std::vector<std::string> daemon_argv(const RunOptions& o, const std::filesystem:
     if (o.writeback) {
         argv.insert(argv.end(), {"-o", "writeback"});
     }
+    if (parse_version_table_size(o.version_table) != 0) {
+        argv.push_back("--version-table=" + o.version_table);
+    }
     if (o.daemon == "virtiofsd") {
         // Its default namespace sandbox needs privileges containers lack;
         // xattrs are off unless asked for, and the tests use them.
@@ -89,6 +92,9 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
                                o.tag, o.queues);
         if (parse_cache_size(o.cache_size) != 0) {
             dev += ",cache-size=" + o.cache_size;
+        }
+        if (parse_version_table_size(o.version_table) != 0) {
+            dev += ",version-table-size=" + o.version_table;
         }
         a.insert(a.end(), {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()),
                            "-device", dev});

@@ -94,6 +94,17 @@ std::string daemon_binary(const std::string& daemon) {
     return daemon;
 }
 
+std::uint64_t parse_version_table_size(const std::string& s) {
+    try {
+        return parse_cache_size(s);
+    } catch (const std::invalid_argument&) {
+        bad(fmt::format("--version-table: '{}' must be 0 or a power of two of at least 4K "
+                        "(e.g. 16M)",
+                        s));
+    }
+    return 0;
+}
+
 void RunOptions::validate() const {
     if (!one_of(transport, known_transports())) {
         bad(fmt::format("--transport: '{}' is not one of ours, debian, 9p", transport));
@@ -119,6 +130,9 @@ void RunOptions::validate() const {
         bad(fmt::format("--tag: '{}' must be 1-36 characters without spaces or commas", tag));
     }
     parse_cache_size(cache_size);
+    if (parse_version_table_size(version_table) != 0 && (!uses_daemon() || daemon != "vfsd")) {
+        bad("--version-table: needs --daemon vfsd (the table is vfsd's)");
+    }
     if (!cmdline_safe(opts)) {
         bad(fmt::format("--opts: '{}' must not contain spaces or quotes", opts));
     }

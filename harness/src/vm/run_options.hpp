@@ -29,6 +29,9 @@ struct RunOptions {
     std::string qemu;
     // vhost-user-fs-pci cache-size= (the DAX window), as given; "0": none.
     std::string cache_size = "0";
+    // vhost-user-fs-pci version-table-size= and vfsd --version-table=, as
+    // given (Documentation/version-table.rst); "0": none.
+    std::string version_table = "0";
     bool keep_logs = false;
     bool quiet = false; // stream only the command's output, not the whole console
     std::string command;
@@ -59,6 +62,9 @@ std::uint64_t parse_memory_mib(const std::string& s);
 // --cache-size: "0", or a power of two of at least 4K given in bytes or with
 // a K, M or G suffix ("64M") -> bytes; throws std::invalid_argument otherwise.
 std::uint64_t parse_cache_size(const std::string& s);
+
+// --version-table: the same forms as --cache-size (a power of two, e.g. 16M).
+std::uint64_t parse_version_table_size(const std::string& s);
 
 // Path of the daemon binary for --daemon (the name "virtiofsd" means QEMU's).
 std::string daemon_binary(const std::string& daemon);
