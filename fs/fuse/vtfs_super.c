@@ -26,6 +26,7 @@ enum {
 	OPT_DEFAULT_PERMISSIONS,
 	OPT_ALLOW_OTHER,
 	OPT_REQUEST_TIMEOUT,
+	OPT_VERSION_TABLE,
 };
 
 static const struct fs_parameter_spec vtfs_parameters[] = {
@@ -34,6 +35,7 @@ static const struct fs_parameter_spec vtfs_parameters[] = {
 	fsparam_flag("default_permissions", OPT_DEFAULT_PERMISSIONS),
 	fsparam_flag("allow_other", OPT_ALLOW_OTHER),
 	fsparam_u32("request_timeout", OPT_REQUEST_TIMEOUT),
+	fsparam_bool("version_table", OPT_VERSION_TABLE),
 	{}
 };
 
@@ -42,6 +44,7 @@ struct vtfs_mount_opts {
 	struct fuse_fs_context fuse;
 	unsigned int timeout_secs;
 	bool timeout_set;
+	bool no_version_table;	/* version_table=off */
 };
 
 /*
@@ -99,6 +102,15 @@ static int vtfs_set_timeout(struct fs_context *fsc, unsigned int secs)
 	return 0;
 }
 
+/* Only takes effect at the first mount of a tag (it shares the conn). */
+static int vtfs_set_version_table(struct fs_context *fsc, bool on)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	opts->no_version_table = !on;
+	return 0;
+}
+
 static int vtfs_parse_param(struct fs_context *fsc,
 			    struct fs_parameter *param)
 {
@@ -107,6 +119,8 @@ static int vtfs_parse_param(struct fs_context *fsc,
 
 	if (opt == OPT_REQUEST_TIMEOUT)
 		return vtfs_set_timeout(fsc, result.uint_32);
+	if (opt == OPT_VERSION_TABLE)
+		return vtfs_set_version_table(fsc, result.boolean);
 	if (opt == OPT_DAX || opt == OPT_DAX_MODE)
 		return vtfs_parse_dax(fsc, opt == OPT_DAX ? "always" :
 				      param->string);
@@ -167,6 +181,7 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 	err = fuse_fill_super_common(sb, &opts->fuse);
 	if (err)
 		goto unlock;
+	vtfs_vtable_start(dev, !opts->no_version_table);
 
 	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
 	spin_lock(&dev->conn_lock);
@@ -205,6 +220,7 @@ static void vtfs_conn_destroy(struct fuse_mount *fm)
 
 	cancel_delayed_work_sync(&dev->watchdog);
 	flush_work(&dev->hiprio_work);
+	vtfs_vtable_stop(dev);
 }
 
 static void vtfs_kill_sb(struct super_block *sb)
