@@ -18,7 +18,7 @@ JOBS ?= $(shell nproc)
 
 .PHONY: all deps kernel module guest-tests harness image unit check demo \
 	checkpatch clean help fuzz rootboot-check dkms-deb dkms-boot-test bench bench-quick \
-	qemu-dax qemu-dax-check dax-two-guests-check
+	qemu-dax qemu-dax-check dax-two-guests-check vtable-check
 
 all: module guest-tests harness
 
@@ -66,6 +66,15 @@ check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check
 # both: each sees the other's stores (with cache=none, only DAX can map it).
 dax-two-guests-check: image qemu-dax
 	./tests/dax/two-guests.sh
+
+# The version table (Documentation/filesystems/virtio_fs.rst): the suites
+# with the table on and its sysfs counters, staleness under churn from the
+# host and a second guest (0 stale; cache=always above 0), and a new table
+# generation invalidating everything.
+vtable-check: image qemu-dax
+	./tests/vtable/suites.sh
+	./tests/vtable/staleness.sh
+	./tests/vtable/generation.sh
 
 # The patched QEMU's DAX window from the backend's side: good and bad
 # SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.
