@@ -2,6 +2,7 @@
 /*
  * vtable counters on|off [DIR]
  * vtable generation SHAREDIR
+ * vtable forgets [DIR]
  *
  * The version table's guest side, seen through
  * /sys/fs/virtiofs/<N>/version_table/ ($VFS_TAG picks the device).
@@ -17,6 +18,14 @@
  * (everything kept belongs to the old generation), and later ones are
  * again.  SHAREDIR is a directory of the share, relative to it, holding
  * .ctl/ for the handshake (host-write/host-read, never the mount).
+ *
+ * forgets: lookups answered locally are owed to the daemon and taken off
+ * the FORGETs of those nodes.  Stats files until their lookups are local,
+ * keeps half of them open, drops the dentry and inode caches (FORGETs for
+ * the other half), and checks that every file still stats and reads right,
+ * the open ones through their descriptors (the daemon must still have
+ * them: a FORGET counted too high would have made it drop them), and that
+ * forgets were adjusted.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -115,6 +124,79 @@ static int generation(const char *shared_dir)
 	return tap_exit();
 }
 
+#define NFILES 64
+
+static int drop_caches(void)
+{
+	sync();
+	return write_file("/proc/sys/vm/drop_caches", "2", 1);
+}
+
+/* Every file stats with its size, the open ones also via fstat and pread. */
+static int files_intact(const char *work, const int *fds)
+{
+	struct stat st;
+	char buf[16];
+	int i;
+
+	for (i = 0; i < NFILES; i++) {
+		const char *f = pathf("%s/f%d", work, i);
+
+		if (stat(f, &st) || st.st_size != i) {
+			tap_diag("stat %s: %s", f, strerror(errno));
+			return 0;
+		}
+		if (fds[i] >= 0 &&
+		    (fstat(fds[i], &st) || st.st_size != i ||
+		     pread(fds[i], buf, sizeof(buf), 0) != i)) {
+			tap_diag("open f%d: %s", i, strerror(errno));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int forgets(const char *base)
+{
+	char *work = vfs_make_subdir(base, "vtable-forget");
+	unsigned long long adjusted, local;
+	int fds[NFILES];
+	int i, round, ok = 1;
+	char data[NFILES];
+
+	tap_plan(5);
+	memset(data, 'x', sizeof(data));
+	for (i = 0; i < NFILES; i++) {
+		fds[i] = -1;
+		if (!work || write_file(pathf("%s/f%d", work, i), data, i))
+			ok = 0;
+	}
+	tap_ok(ok, "create the files");
+	adjusted = counter("forgets_adjusted");
+	local = counter("local_replies");
+	for (round = 0; round < 3 && ok; round++) {
+		for (i = 0; i < NFILES; i++)
+			stat_loop(pathf("%s/f%d", work, i), 4, i);
+		for (i = 0; i < NFILES && !round; i += 2)
+			fds[i] = open(pathf("%s/f%d", work, i), O_RDONLY);
+		if (drop_caches()) {
+			tap_diag("drop_caches: %s", strerror(errno));
+			ok = 0;
+		}
+		ok = ok && files_intact(work, fds);
+	}
+	tap_ok(ok, "files intact across three rounds of local lookups and dropped caches");
+	tap_ok(counter("local_replies") > local, "lookups answered locally");
+	tap_ok(counter("forgets_adjusted") > adjusted,
+	       pathf("forgets adjusted: %llu",
+		     counter("forgets_adjusted") - adjusted));
+	for (i = 0; i < NFILES; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	tap_ok(work && vfs_rmtree(work) == 0, "cleanup");
+	return tap_exit();
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = getenv("VFS_SYSFS_ROOT") ? getenv("VFS_SYSFS_ROOT") :
@@ -129,6 +211,8 @@ int main(int argc, char **argv)
 				vfs_base_dir(argc - 2, argv + 2));
 	if (argc == 3 && !strcmp(argv[1], "generation"))
 		return generation(argv[2]);
-	fprintf(stderr, "usage: vtable counters on|off [DIR] | vtable generation SHAREDIR\n");
+	if (argc >= 2 && !strcmp(argv[1], "forgets"))
+		return forgets(vfs_base_dir(argc - 1, argv + 1));
+	fprintf(stderr, "usage: vtable counters on|off [DIR] | vtable generation SHAREDIR | vtable forgets [DIR]\n");
 	return 2;
 }

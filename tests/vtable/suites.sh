@@ -21,6 +21,7 @@ cases=(
 	"concurrency|${vt[*]} --queues 2 --timeout 600|concurrency"
 	"fsx|${vt[*]} --timeout 600|fsx -n 3000 /mnt/f1 /mnt/f2 /mnt/f3 /mnt/f4"
 	"counters-on|${vt[*]} --timeout 300|vtable counters on"
+	"forgets|${vt[*]} --timeout 300|vtable forgets"
 	"counters-mount-off|${vt[*]} --opts version_table=off --timeout 300|vtable counters off"
 	"counters-no-table|--timeout 300|vtable counters off"
 )
