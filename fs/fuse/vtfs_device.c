@@ -366,9 +366,9 @@ static void vtfs_remove(struct virtio_device *vdev)
 	vtfs_window_kill(dev);
 	mutex_lock(&dev->lock);
 	vtfs_shut_down_locked(dev, -ENOTCONN, VTFS_REMOVED);
-	mutex_unlock(&dev->lock);
 	/* The region goes with the device: stop reading it. */
 	vtfs_vtable_stop(dev);
+	mutex_unlock(&dev->lock);
 
 	/* Workers check ->running; wait for those that started before. */
 	cancel_delayed_work_sync(&dev->watchdog);

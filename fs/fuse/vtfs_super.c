@@ -213,6 +213,8 @@ static void vtfs_conn_destroy(struct fuse_mount *fm)
 	fuse_conn_destroy(fm);
 
 	mutex_lock(&dev->lock);
+	/* Under dev->lock: before a new mount of the tag can start it. */
+	vtfs_vtable_stop(dev);
 	spin_lock(&dev->conn_lock);
 	dev->fc = NULL;
 	spin_unlock(&dev->conn_lock);
@@ -220,7 +222,6 @@ static void vtfs_conn_destroy(struct fuse_mount *fm)
 
 	cancel_delayed_work_sync(&dev->watchdog);
 	flush_work(&dev->hiprio_work);
-	vtfs_vtable_stop(dev);
 }
 
 static void vtfs_kill_sb(struct super_block *sb)

@@ -35,7 +35,8 @@
  * real reply brings it back.
  *
  * The cache lives while a connection uses the device with the table on
- * (vtfs_vtable_start/stop); the mapping lives as long as the device.
+ * (vtfs_vtable_start/stop, both under dev->lock); the mapping lives as
+ * long as the device.
  */
 #include <linux/hash.h>
 #include <linux/io.h>
