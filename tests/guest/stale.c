@@ -224,6 +224,5 @@ int main(int argc, char **argv)
 	}
 	dir = argv[2];
 	snprintf(local, sizeof(local), "%s/%s", mnt, dir);
-	printf("TAP version 13\n");
 	return strcmp(argv[1], "observe") ? run_mutator() : run_observer(expect_stale);
 }
