@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""SHMEM_MAP / SHMEM_UNMAP against the patched QEMU (Documentation/qemu-dax.rst).
+"""SHMEM_MAP / SHMEM_UNMAP against the patched QEMU (Documentation/qemu-dax.rst,
+Documentation/version-table.rst): region 0, the DAX window, and region 1, the
+version table.
 
 Plays a minimal vhost-user-fs backend: answers QEMU's handshake on the
 front-end channel, then sends backend requests on the channel QEMU hands over
@@ -129,33 +131,41 @@ def perms_at(pid, addr):
     return None, None
 
 
-def hmp(workdir, cache_size, command):
-    """Runs one human monitor command."""
+def hmp(workdir, cache_size, command, vtable_size=0):
+    """Runs one human monitor command; returns what it printed."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as mon:
-        mon.connect(os.path.join(workdir, f"hmp-{cache_size}.sock"))
+        mon.connect(os.path.join(workdir, f"hmp-{cache_size}-{vtable_size}.sock"))
         mon.settimeout(5)
         mon.recv(4096)  # banner and prompt
         mon.sendall(command.encode() + b"\n")
         time.sleep(0.3)
-        mon.recv(4096)
+        return mon.recv(65536).decode(errors="replace")
 
 
-def start_qemu(qemu, workdir, cache_size):
-    sock_path = os.path.join(workdir, f"vhost-{cache_size}.sock")
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
-    listener.listen(1)
+def qemu_argv(qemu, workdir, cache_size, vtable_size, sock_path):
     device = "vhost-user-fs-pci,chardev=c0,tag=t"
     if cache_size:
         device += f",cache-size={cache_size}"
-    argv = [qemu, "-S", "-nodefaults", "-no-user-config", "-display", "none",
-            "-monitor", f"unix:{os.path.join(workdir, f'hmp-{cache_size}.sock')},server=on,wait=off",
+    if vtable_size:
+        device += f",version-table-size={vtable_size}"
+    hmp_path = os.path.join(workdir, f"hmp-{cache_size}-{vtable_size}.sock")
+    return [qemu, "-S", "-nodefaults", "-no-user-config", "-display", "none",
+            "-monitor", f"unix:{hmp_path},server=on,wait=off",
             "-serial", "none", "-accel", "tcg",
             "-L", "/usr/share/seabios", "-L", "/usr/share/qemu", "-m", "256M",
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
             "-numa", "node,memdev=mem", "-chardev", f"socket,id=c0,path={sock_path}",
             "-device", device]
-    proc = subprocess.Popen(argv, stderr=open(os.path.join(workdir, f"qemu-{cache_size}.log"), "w"))
+
+
+def start_qemu(qemu, workdir, cache_size, vtable_size=0):
+    sock_path = os.path.join(workdir, f"vhost-{cache_size}-{vtable_size}.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(1)
+    argv = qemu_argv(qemu, workdir, cache_size, vtable_size, sock_path)
+    log = os.path.join(workdir, f"qemu-{cache_size}-{vtable_size}.log")
+    proc = subprocess.Popen(argv, stderr=open(log, "w"))
     listener.settimeout(20)
     conn, _ = listener.accept()
     frontend = Frontend(conn)
@@ -246,6 +256,108 @@ def no_window_tests(qemu, workdir):
         os.close(fd)
 
 
+KIB = 1 << 10
+VTABLE = 64 * KIB
+
+
+def memfd_with(name, size):
+    fd = os.memfd_create(name)
+    os.ftruncate(fd, size)
+    return fd, f"/memfd:{name} (deleted)"
+
+
+def bar2_size(info_pci):
+    """Size of the vhost-user-fs device's BAR 2 in `info pci` output."""
+    for line in info_pci.splitlines():
+        if "BAR2:" in line and "[" in line:
+            lo, hi = line[line.index("[") + 1:line.index("]")].split("-")
+            # An unassigned BAR (-S: no firmware yet) is at all ones; wrap.
+            return (int(hi, 16) - int(lo, 16) + 1) % (1 << 64)
+    return None
+
+
+def vtable_tests(qemu, workdir, cache_size):
+    """Region 1 alone (cache_size 0) or after a 64M window."""
+    label = f"cache-size={cache_size or 0}, version-table-size=64K:"
+    table, table_path = memfd_with(f"vtable-{cache_size}", VTABLE)
+    big, big_path = memfd_with(f"vtable-big-{cache_size}", 2 * VTABLE)
+    data = os.path.join(workdir, "data")
+    with open(data, "wb") as f:
+        f.truncate(16 * MIB)
+    dfd = os.open(data, os.O_RDWR)
+    proc, fe = start_qemu(qemu, workdir, cache_size, "64K")
+    b = fe.backend
+    page = os.sysconf("SC_PAGE_SIZE")
+    try:
+        want_bar = 1 << ((64 * MIB if cache_size else 0) + VTABLE - 1).bit_length()
+        check(bar2_size(hmp(workdir, cache_size, "info pci", "64K")) == want_bar,
+              f"{label} BAR 2 is {want_bar:#x} bytes (window + table, rounded up)")
+
+        check(request(b, SHMEM_MAP, 1, 0, 0, VTABLE, 0, table) == 0, f"{label} MAP the table")
+        m = maps_of(proc.pid, table_path)
+        check(len(m) == 1 and m[0][1] - m[0][0] == VTABLE and m[0][2].startswith("r--s"),
+              f"{label} table mapped read-only and whole in QEMU: {m}")
+        base = m[0][0] if m else 0
+
+        # The guest reads what the backend writes, through QEMU's mapping.
+        os.pwrite(table, b"VTBL", 0)
+        with open(f"/proc/{proc.pid}/mem", "rb") as mem:
+            mem.seek(base)
+            check(mem.read(4) == b"VTBL", f"{label} QEMU's mapping shows the backend's writes")
+
+        if cache_size:
+            check(request(b, SHMEM_MAP, 0, 0, 0, 2 * MIB, 1, dfd) == 0,
+                  f"{label} the window still maps (shmid 0)")
+            check(len(maps_of(proc.pid, table_path)) == 1, f"{label} and the table stays")
+
+        bad = [
+            ("MAP writable", dict(flags=1, length=VTABLE)),
+            ("MAP zero length", dict(length=0)),
+            ("MAP past the table", dict(length=2 * VTABLE)),
+            ("MAP at the table's end", dict(shm_offset=VTABLE, length=page)),
+            ("MAP unaligned", dict(shm_offset=page + 1, length=page)),
+            ("MAP unaligned file offset", dict(fd_offset=17, length=page)),
+        ]
+        for what, kw in bad:
+            check(request(b, SHMEM_MAP, 1, fd=big, **kw) != 0, f"{label} {what} is refused")
+        check(maps_of(proc.pid, big_path) == [], f"{label} refusals mapped nothing")
+        check(request(b, SHMEM_MAP, 2, 0, 0, page, 0, table) != 0, f"{label} MAP shmid 2 is refused")
+
+        # Not cleared on reset: Linux resets the device at probe, after the
+        # backend mapped its table.
+        hmp(workdir, cache_size, "system_reset", "64K")
+        time.sleep(0.5)
+        check(len(maps_of(proc.pid, table_path)) == 1, f"{label} system_reset keeps the table")
+
+        check(request(b, SHMEM_UNMAP, 1, 0, 0, VTABLE) == 0, f"{label} UNMAP the table")
+        check(maps_of(proc.pid, table_path) == [], f"{label} the backend's memory is gone")
+        perms, name = perms_at(proc.pid, base)
+        check(perms == "r--p" and name == "", f"{label} zero pages, read-only, not a hole: {perms} {name}")
+        with open(f"/proc/{proc.pid}/mem", "rb") as mem:
+            mem.seek(base)
+            check(mem.read(8) == b"\0" * 8, f"{label} an unmapped table reads as zeros (no magic)")
+        check(request(b, SHMEM_UNMAP, 1, 0, 0, 2 * VTABLE) != 0, f"{label} UNMAP past the table is refused")
+
+        check(request(b, SHMEM_MAP, 1, 0, 0, VTABLE, 0, table) == 0, f"{label} MAP it again")
+        check(proc.poll() is None, f"{label} QEMU still running")
+    finally:
+        proc.kill()
+        proc.wait()
+        for fd in (table, big, dfd):
+            os.close(fd)
+
+
+def bad_vtable_size_test(qemu, workdir):
+    sock_path = os.path.join(workdir, "refused.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(sock_path)
+        listener.listen(1)  # QEMU connects, then fails at realize
+        argv = qemu_argv(qemu, workdir, 0, 1000, sock_path)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    check(r.returncode != 0 and "version-table-size" in r.stderr,
+          f"version-table-size=1000 (not a page multiple) is refused: {r.stderr.strip()}")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -257,6 +369,9 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         window_tests(qemu, workdir)
         no_window_tests(qemu, workdir)
+        vtable_tests(qemu, workdir, 0)
+        vtable_tests(qemu, workdir, "64M")
+        bad_vtable_size_test(qemu, workdir)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 
