@@ -59,7 +59,7 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check
+check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check
 	$(HARNESS) test --transport ours,debian --daemon virtiofsd,vfsd
 
 # Two guests, two QEMUs with DAX windows, one host file mapped MAP_SHARED in
