@@ -35,7 +35,7 @@ static const struct fs_parameter_spec vtfs_parameters[] = {
 	fsparam_flag("default_permissions", OPT_DEFAULT_PERMISSIONS),
 	fsparam_flag("allow_other", OPT_ALLOW_OTHER),
 	fsparam_u32("request_timeout", OPT_REQUEST_TIMEOUT),
-	fsparam_bool("version_table", OPT_VERSION_TABLE),
+	fsparam_string("version_table", OPT_VERSION_TABLE),
 	{}
 };
 
@@ -102,12 +102,21 @@ static int vtfs_set_timeout(struct fs_context *fsc, unsigned int secs)
 	return 0;
 }
 
-/* Only takes effect at the first mount of a tag (it shares the conn). */
-static int vtfs_set_version_table(struct fs_context *fsc, bool on)
+/*
+ * "on" or "off" (6.1's fs_parser has no on/off booleans).  Only the first
+ * mount of a tag sets it: later ones share its connection.
+ */
+static int vtfs_set_version_table(struct fs_context *fsc, const char *value)
 {
 	struct vtfs_mount_opts *opts = fsc->fs_private;
 
-	opts->no_version_table = !on;
+	if (strcmp(value, "on") == 0)
+		opts->no_version_table = false;
+	else if (strcmp(value, "off") == 0)
+		opts->no_version_table = true;
+	else
+		return invalfc(fsc, "version_table=%s: expected on or off",
+			       value);
 	return 0;
 }
 
@@ -120,7 +129,7 @@ static int vtfs_parse_param(struct fs_context *fsc,
 	if (opt == OPT_REQUEST_TIMEOUT)
 		return vtfs_set_timeout(fsc, result.uint_32);
 	if (opt == OPT_VERSION_TABLE)
-		return vtfs_set_version_table(fsc, result.boolean);
+		return vtfs_set_version_table(fsc, param->string);
 	if (opt == OPT_DAX || opt == OPT_DAX_MODE)
 		return vtfs_parse_dax(fsc, opt == OPT_DAX ? "always" :
 				      param->string);
