@@ -150,7 +150,8 @@ static bool vtfs_vt_check(struct vtfs_vtable *vt, struct vtfs_vt_view *view,
 	u64 off, nr;
 
 	*why = NULL;
-	if (le32_to_cpu(READ_ONCE(hdr->magic)) != VTFS_VTABLE_MAGIC)
+	/* The daemon stores the magic last, with release ordering. */
+	if (le32_to_cpu(smp_load_acquire(&hdr->magic)) != VTFS_VTABLE_MAGIC)
 		return false;
 	view->gen = vtfs_vt_load(&hdr->generation);
 	if (!view->gen)
