@@ -100,17 +100,18 @@ struct vtfs_vtable_stats {
 
 /*
  * The mapping (@base, @len) is set at probe and fixed until the device is
- * released.  @lock protects everything after it; it is taken with no other
- * lock of ours held and may be taken under fiq->lock's callers' locks
- * (fc->bg_lock), so nothing under it sleeps or takes another lock.
- * @on is also read without the lock as a hint; every decision that
+ * released.  @lock protects everything after it except @warned (a
+ * once-per-mount log flag, WRITE_ONCE).  It is the innermost lock: taken
+ * with at most dev->lock (a mutex) of ours held, possibly under fuse.ko's
+ * fc->bg_lock; nothing under it sleeps, takes another lock or ends a
+ * request.  @on is also read without it as a hint; every decision that
  * matters is made again under it.
  */
 struct vtfs_vtable {
 	void *base;
 	u64 len;
 
-	spinlock_t lock;
+	spinlock_t lock;		/* see above */
 	bool on;			/* the current connection uses it */
 	bool warned;			/* header complaint logged this mount */
 	struct hlist_head *keys;	/* [1 << VTFS_VC_KEY_BITS] */
