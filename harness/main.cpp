@@ -1,11 +1,11 @@
 // vfs-harness: entry point; the subcommands live in src/*_command.cpp.
-#include "bench_command.hpp"
-#include "boot_command.hpp"
-#include "cli_options.hpp"
-#include "commands.hpp"
-#include "interrupt.hpp"
-#include "project_paths.hpp"
-#include "qemu_binary.hpp"
+#include "bench/bench_command.hpp"
+#include "boot/boot_command.hpp"
+#include "cli/cli_options.hpp"
+#include "cli/commands.hpp"
+#include "util/interrupt.hpp"
+#include "util/project_paths.hpp"
+#include "vm/qemu_binary.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>

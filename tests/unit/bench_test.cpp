@@ -1,13 +1,13 @@
 // Pure logic of `vfs-harness bench`: statistics, row/job selection, the
 // console protocol of tests/fio/bench-run.sh, the report and the progress
 // estimate.
-#include "bench_chart.hpp"
-#include "bench_console.hpp"
-#include "bench_plan.hpp"
-#include "bench_progress.hpp"
-#include "bench_report.hpp"
-#include "bench_results.hpp"
-#include "bench_stats.hpp"
+#include "bench/bench_console.hpp"
+#include "bench/bench_plan.hpp"
+#include "bench/bench_progress.hpp"
+#include "bench/bench_results.hpp"
+#include "bench/bench_stats.hpp"
+#include "report/bench_chart.hpp"
+#include "report/bench_report.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -246,8 +246,7 @@ TEST_CASE("report: per-I/O interrupts and our queue counters") {
         }
     }
     auto md = BenchReport(r).markdown();
-    CHECK(md.find("| seqread-psync | 0.50 | 0.50 | 0.50 | 250 | 250 | 250 |") !=
-          std::string::npos);
+    CHECK(md.find("| seqread-psync | 0.50 | 0.50 | 0.50 | 250 | 250 | 250 |") != std::string::npos);
     CHECK(md.find("| seqread-psync | 1.00 | 0.90 | 0.80 |") != std::string::npos);
     CHECK(md.find("| seqread-mmap | - | - | - |") != std::string::npos);
 }

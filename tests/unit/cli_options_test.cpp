@@ -1,4 +1,4 @@
-#include "cli_options.hpp"
+#include "cli/cli_options.hpp"
 
 #include <catch2/catch.hpp>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "console_monitor.hpp"
+#include "vm/console_monitor.hpp"
 
 #include <catch2/catch.hpp>
 

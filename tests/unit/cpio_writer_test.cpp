@@ -1,5 +1,5 @@
-#include "cpio_writer.hpp"
-#include "temp_dir.hpp"
+#include "image/cpio_writer.hpp"
+#include "util/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>

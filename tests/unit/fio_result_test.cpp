@@ -1,4 +1,4 @@
-#include "fio_result.hpp"
+#include "bench/fio_result.hpp"
 
 #include <catch2/catch.hpp>
 

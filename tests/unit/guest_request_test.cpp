@@ -1,6 +1,6 @@
-#include "guest_request.hpp"
-#include "guest_request_handler.hpp"
-#include "temp_dir.hpp"
+#include "util/temp_dir.hpp"
+#include "vm/guest_request.hpp"
+#include "vm/guest_request_handler.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -1,6 +1,6 @@
-#include "image_builder.hpp"
-#include "image_manifest.hpp"
-#include "temp_dir.hpp"
+#include "image/image_builder.hpp"
+#include "image/image_manifest.hpp"
+#include "util/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

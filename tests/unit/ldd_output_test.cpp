@@ -1,4 +1,4 @@
-#include "ldd_output.hpp"
+#include "image/ldd_output.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "qemu_binary.hpp"
-#include "qemu_command.hpp"
+#include "vm/qemu_binary.hpp"
+#include "vm/qemu_command.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
-#include "boot_cli.hpp"
-#include "boot_command.hpp"
-#include "qemu_command.hpp"
-#include "root_boot_options.hpp"
+#include "boot/boot_cli.hpp"
+#include "boot/boot_command.hpp"
+#include "boot/root_boot_options.hpp"
+#include "vm/qemu_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-#include "suite_spec.hpp"
+#include "suites/suite_spec.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -46,8 +46,8 @@ TEST_CASE("per-transport mount options and daemon", "[suites]") {
     CHECK(suites[0].opts_for("ours") == "request_timeout=5");
     CHECK(suites[0].opts_for("debian").empty());
     CHECK(suites[0].daemon == "vfsd");
-    CHECK_THROWS(vfs::parse_suites(R"([{"name": "k", "cmd": "c", "opts_by_transport": 3}])",
-                                   "t.json"));
+    CHECK_THROWS(
+        vfs::parse_suites(R"([{"name": "k", "cmd": "c", "opts_by_transport": 3}])", "t.json"));
 }
 
 TEST_CASE("daemon arguments need an explicit daemon", "[suites]") {

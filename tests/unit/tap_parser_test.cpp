@@ -1,4 +1,4 @@
-#include "tap_parser.hpp"
+#include "suites/tap_parser.hpp"
 
 #include <catch2/catch.hpp>
 #include <sstream>

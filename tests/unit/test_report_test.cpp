@@ -1,4 +1,4 @@
-#include "test_report.hpp"
+#include "report/test_report.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -74,8 +74,7 @@ TEST_CASE("several tested columns: each must pass what any column passes", "[rep
     r.add({"fs/a", "debian+vfsd", S::Fail, {}, {}, {}});
     r.add({"fs/b", "ours+virtiofsd", S::Pass, {}, {}, {}});
     r.finalize(); // fs/b: no result on ours+vfsd although it passes elsewhere
-    CHECK(r.regressions() ==
-          std::vector<std::string>{"fs/a on ours+vfsd", "fs/b on ours+vfsd"});
+    CHECK(r.regressions() == std::vector<std::string>{"fs/a on ours+vfsd", "fs/b on ours+vfsd"});
     CHECK(r.failures().size() == 2);
     CHECK(r.totals().passed == 2);
     CHECK(r.exit_status() == 1);

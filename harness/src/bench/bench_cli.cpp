@@ -1,0 +1,98 @@
+#include "bench/bench_cli.hpp"
+
+#include "bench/bench_plan.hpp"
+#include "vm/run_options.hpp"
+
+#include <fmt/format.h>
+
+namespace vfs {
+
+CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
+    auto* b = app.add_subcommand(
+        "bench", "run the cover letter's fio matrix (rows: workload x engine x single/multi; "
+                 "columns: 9p, Debian's module, ours in several cache modes, guest tmpfs) and "
+                 "write bench.json, table.md and charts");
+    b->add_option("--workload", o.workloads, "rows: workloads (comma-separated)")
+        ->delimiter(',')
+        ->check(CLI::IsMember(bench_workloads()))
+        ->capture_default_str();
+    b->add_option("--engine", o.engines, "rows: fio engines")
+        ->delimiter(',')
+        ->check(CLI::IsMember(bench_engines()))
+        ->capture_default_str();
+    b->add_option("--mode", o.modes, "rows: single (1 job) and/or multi (4 jobs)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"single", "multi"}))
+        ->capture_default_str();
+    b->add_option("--row", o.rows,
+                  "rows by name, e.g. randread-libaio-multi (comma-separated; overrides "
+                  "--workload/--engine/--mode)")
+        ->delimiter(',');
+    std::vector<std::string> ids;
+    for (const auto& c : bench_columns()) {
+        ids.push_back(c.id);
+    }
+    b->add_option("--column", o.columns, "columns (configurations), in table order")
+        ->delimiter(',')
+        ->check(CLI::IsMember(ids))
+        ->capture_default_str();
+    b->add_option("--repeat", o.repeats, "runs per cell (median and spread are reported)")
+        ->check(CLI::Range(1, 50))
+        ->capture_default_str();
+    b->add_option("--rounds", o.rounds,
+                  "boot every column this many times, columns alternating (each boot runs "
+                  "--repeat repeats): spreads host noise over all columns")
+        ->check(CLI::Range(1, 20))
+        ->capture_default_str();
+    b->add_option("--runtime", o.runtime_sec, "seconds per fio run")
+        ->check(CLI::Range(1, 600))
+        ->capture_default_str();
+    b->add_option("--size", o.size_mib, "MiB per file (multi rows use 4 files)")
+        ->check(CLI::Range(4, 4096))
+        ->capture_default_str();
+    b->add_flag("--quick", o.quick,
+                "one repeat of a representative subset of rows (8 rows, every column)");
+    b->add_option("--daemon", o.daemon,
+                  "vhost-user-fs backend of the virtio-fs columns: virtiofsd (QEMU's), vfsd or a "
+                  "PATH")
+        ->capture_default_str();
+    b->add_option("--smp", o.smp, "guest CPUs")->check(CLI::Range(1, 64))->capture_default_str();
+    b->add_option("--mem", o.mem, "guest memory")->capture_default_str();
+    b->add_option("--results", o.results, "parent of the results directory (default results/)");
+    b->add_option("--render", o.render,
+                  "only re-render table.md and charts from an existing bench.json (no guests)")
+        ->check(CLI::ExistingFile);
+    b->add_flag("-v,--verbose", o.verbose, "stream the guest consoles");
+    return b;
+}
+
+void finish_bench_cli(CLI::App& bench, BenchOptions& o) {
+    if (o.quick) {
+        if (bench.count("--repeat") == 0) {
+            o.repeats = 1;
+        }
+        if (o.rows.empty() && bench.count("--workload") == 0 && bench.count("--engine") == 0 &&
+            bench.count("--mode") == 0) {
+            for (const auto& r : quick_rows()) {
+                o.rows.push_back(r.name());
+            }
+        }
+    }
+    for (const auto& r : o.rows) {
+        BenchRow::parse(r); // throws for unknown rows
+    }
+    if (o.columns.empty()) {
+        throw std::invalid_argument("--column: at least one column is needed");
+    }
+    for (std::size_t i = 0; i < o.columns.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (o.columns[i] == o.columns[j]) {
+                throw std::invalid_argument(
+                    fmt::format("--column: '{}' listed twice", o.columns[i]));
+            }
+        }
+    }
+    parse_memory_mib(o.mem);
+}
+
+} // namespace vfs

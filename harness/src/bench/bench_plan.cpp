@@ -1,0 +1,141 @@
+#include "bench/bench_plan.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <stdexcept>
+
+namespace vfs {
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+} // namespace
+
+std::string BenchRow::name() const {
+    return fmt::format("{}-{}{}", workload, engine, multi ? "-multi" : "");
+}
+
+bool BenchRow::writes() const {
+    return workload == "seqwrite" || workload == "randwrite";
+}
+
+BenchRow BenchRow::parse(const std::string& name) {
+    for (const auto& w : bench_workloads()) {
+        for (const auto& e : bench_engines()) {
+            for (bool m : {false, true}) {
+                BenchRow r{w, e, m};
+                if (r.name() == name) {
+                    return r;
+                }
+            }
+        }
+    }
+    throw std::invalid_argument(fmt::format(
+        "--row: '{}' is not a row (WORKLOAD-ENGINE[-multi], e.g. randread-libaio-multi)", name));
+}
+
+const std::vector<std::string>& bench_workloads() {
+    static const std::vector<std::string> w = {"seqread", "randread", "seqwrite", "randwrite"};
+    return w;
+}
+
+const std::vector<std::string>& bench_engines() {
+    static const std::vector<std::string> e = {"psync", "mmap", "libaio"};
+    return e;
+}
+
+const std::vector<BenchColumn>& bench_columns() {
+    static const std::vector<BenchColumn> c = {
+        {"9p", "9p cache=none", "9p", "none", false, false, "", "", ""},
+        {"debian", "debian virtiofs.ko none", "debian", "none", false, false, "", "", ""},
+        {"ours", "ours none", "ours", "none", false, false, "", "", ""},
+        // Our module with our daemon: vfsd against QEMU's virtiofsd ("ours").
+        {"ours-vfsd", "ours none, vfsd", "ours", "none", false, false, "vfsd", "", ""},
+        // The cover letter's third column: cache=none plus DAX, with a window
+        // larger than the 4 x 64 MiB working set so nothing is reclaimed.
+        {"ours-dax", "ours none+dax, vfsd", "ours", "none", false, false, "vfsd", "dax", "512M"},
+        {"ours-auto", "ours auto", "ours", "auto", false, false, "", "", ""},
+        {"ours-always-wb", "ours always+wb", "ours", "always", true, false, "", "", ""},
+        {"tmpfs", "guest tmpfs", "9p", "none", false, true, "", "", ""},
+        // Not in the default set: Debian's module in the cached modes.
+        {"debian-auto", "debian auto", "debian", "auto", false, false, "", "", ""},
+        {"debian-always-wb", "debian always+wb", "debian", "always", true, false, "", "", ""},
+    };
+    return c;
+}
+
+const BenchColumn& bench_column(const std::string& id) {
+    for (const auto& c : bench_columns()) {
+        if (c.id == id) {
+            return c;
+        }
+    }
+    throw std::invalid_argument(fmt::format("--column: '{}' is not a known column", id));
+}
+
+std::vector<BenchRow> select_rows(const std::vector<std::string>& workloads,
+                                  const std::vector<std::string>& engines,
+                                  const std::vector<std::string>& modes) {
+    for (const auto& w : workloads) {
+        if (!contains(bench_workloads(), w)) {
+            throw std::invalid_argument(fmt::format("--workload: '{}' is not a workload", w));
+        }
+    }
+    for (const auto& e : engines) {
+        if (!contains(bench_engines(), e)) {
+            throw std::invalid_argument(fmt::format("--engine: '{}' is not an engine", e));
+        }
+    }
+    for (const auto& m : modes) {
+        if (m != "single" && m != "multi") {
+            throw std::invalid_argument(fmt::format("--mode: '{}' is not single or multi", m));
+        }
+    }
+    std::vector<BenchRow> rows;
+    for (const auto& w : bench_workloads()) {
+        for (const auto& e : bench_engines()) {
+            for (bool m : {false, true}) {
+                if (contains(workloads, w) && contains(engines, e) &&
+                    contains(modes, m ? "multi" : "single")) {
+                    rows.push_back({w, e, m});
+                }
+            }
+        }
+    }
+    return rows;
+}
+
+std::vector<BenchRow> quick_rows() {
+    return {
+        {"seqread", "psync", false},    {"seqread", "psync", true},    {"seqread", "mmap", false},
+        {"randread", "libaio", false},  {"randread", "libaio", true},  {"seqwrite", "psync", false},
+        {"randwrite", "libaio", false}, {"randwrite", "libaio", true},
+    };
+}
+
+std::vector<BenchJob> job_order(std::size_t rows, int repeats) {
+    std::vector<BenchJob> jobs;
+    int id = 0;
+    for (int rep = 0; rep < repeats; ++rep) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            jobs.push_back({id++, r, rep});
+        }
+    }
+    return jobs;
+}
+
+std::string bench_guest_command(const std::vector<BenchRow>& rows,
+                                const std::vector<BenchJob>& jobs, const std::string& dir,
+                                int size_mib, int runtime_sec) {
+    auto cmd = fmt::format("sh /opt/vfs/fio/bench-run.sh {} {}m {}", dir, size_mib, runtime_sec);
+    for (const auto& j : jobs) {
+        const auto& r = rows.at(j.row);
+        cmd += fmt::format(" {}:{}:{}:{}", j.id, r.workload, r.engine, r.numjobs());
+    }
+    return cmd;
+}
+
+} // namespace vfs

@@ -1,0 +1,94 @@
+#include "vm/qemu_command.hpp"
+
+#include <fmt/format.h>
+
+namespace vfs {
+
+std::string kernel_cmdline(const RunOptions& o) {
+    if (!o.cmdline.empty()) {
+        return o.cmdline;
+    }
+    auto s =
+        fmt::format("console=ttyS0 loglevel=4 panic=-1 vfs.transport={} vfs.tag={} vfs.mount={}",
+                    o.transport, o.tag, o.mount ? 1 : 0);
+    if (!o.opts.empty()) {
+        s += " vfs.opts=" + o.opts;
+    }
+    return s;
+}
+
+std::vector<std::string> daemon_argv(const RunOptions& o, const std::filesystem::path& socket,
+                                     const std::filesystem::path& shared) {
+    std::vector<std::string> argv = {daemon_binary(o.daemon),
+                                     "--socket-path=" + socket.string(),
+                                     "-o",
+                                     "source=" + shared.string(),
+                                     "-o",
+                                     "cache=" + o.cache};
+    if (o.writeback) {
+        argv.insert(argv.end(), {"-o", "writeback"});
+    }
+    if (o.daemon == "virtiofsd") {
+        // Its default namespace sandbox needs privileges containers lack;
+        // xattrs are off unless asked for, and the tests use them.
+        argv.insert(argv.end(), {"-o", "sandbox=chroot", "-o", "xattr"});
+    }
+    argv.insert(argv.end(), o.daemon_args.begin(), o.daemon_args.end());
+    return argv;
+}
+
+std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
+    std::vector<std::string> a = {
+        o.qemu.empty() ? in.qemu : o.qemu,
+        "-accel",
+        "tcg",
+        "-cpu",
+        "max",
+        "-smp",
+        std::to_string(o.smp),
+        "-m",
+        o.mem,
+        // vhost-user backends must be able to map guest RAM.
+        "-object",
+        fmt::format("memory-backend-memfd,id=mem,size={},share=on", o.mem),
+        "-numa",
+        "node,memdev=mem",
+        "-kernel",
+        in.kernel.string(),
+        "-initrd",
+        in.initrd.string(),
+        "-append",
+        kernel_cmdline(o),
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-monitor",
+        "none",
+        "-nodefaults",
+        "-no-user-config",
+        "-no-reboot",
+    };
+    if (!o.qemu.empty()) {
+        // A QEMU built from source looks for firmware under its own prefix;
+        // point it at Debian's SeaBIOS and option ROMs.
+        a.insert(a.end(), {"-L", "/usr/share/seabios", "-L", "/usr/share/qemu"});
+    }
+    if (o.transport == "9p") {
+        a.insert(a.end(),
+                 {"-virtfs", fmt::format("local,path={},mount_tag={},security_model=none,id=h0",
+                                         in.shared.string(), o.tag)});
+    } else {
+        auto dev = fmt::format("vhost-user-fs-pci,chardev=c0,tag={},queue-size=1024,"
+                               "num-request-queues={}",
+                               o.tag, o.queues);
+        if (parse_cache_size(o.cache_size) != 0) {
+            dev += ",cache-size=" + o.cache_size;
+        }
+        a.insert(a.end(), {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()),
+                           "-device", dev});
+    }
+    return a;
+}
+
+} // namespace vfs
