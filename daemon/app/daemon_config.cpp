@@ -10,7 +10,45 @@
 
 namespace vfsd {
 
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+    std::size_t used = 0;
+    std::uint64_t value;
+    try {
+        if (text.empty() || text[0] == '-') {
+            return std::nullopt;
+        }
+        value = std::stoull(text, &used, 10);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    const std::string suffix = text.substr(used);
+    unsigned shift = 0;
+    if (suffix == "K" || suffix == "k") {
+        shift = 10;
+    } else if (suffix == "M") {
+        shift = 20;
+    } else if (suffix == "G") {
+        shift = 30;
+    } else if (!suffix.empty()) {
+        return std::nullopt;
+    }
+    if (shift != 0 && value > (~std::uint64_t{0} >> shift)) {
+        return std::nullopt;
+    }
+    return value << shift;
+}
+
 namespace {
+
+// Applies --version-table's or -o version_table's SIZE (empty: the default).
+std::string set_version_table(DaemonConfig& config, const std::string& value) {
+    const auto size = value.empty() ? std::optional(kDefaultVersionTableSize) : parse_size(value);
+    if (!size || *size == 0 || *size % 4096 != 0) {
+        return fmt::format("invalid version table size '{}' (a multiple of 4K, e.g. 16M)", value);
+    }
+    config.version_table_size = *size;
+    return {};
+}
 
 // virtiofsd -o options we take without acting on them.
 bool is_ignored_option(const std::string& key) {
@@ -75,6 +113,10 @@ std::string apply_option(DaemonConfig& config, const std::string& option) {
             return fmt::format("invalid log_level '{}'", value);
         }
         config.log_level = value;
+    } else if (key == "version_table") {
+        return set_version_table(config, value);
+    } else if (key == "no_version_table") {
+        config.version_table_size = 0;
     } else if (is_ignored_option(key)) {
         config.ignored_options.push_back(option);
     } else if (!option.empty()) {
@@ -96,13 +138,15 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     std::string seccomp = kDefaultSeccompMode == SeccompMode::Kill ? "kill" : "none";
     std::string sandbox;
     bool keep_caps = false;
+    std::vector<std::string> version_table;
     std::string socket_group;
     unsigned long rlimit_nofile = 0;
     app.add_option("--socket-path", config.socket_path, "vhost-user socket to listen on");
     app.add_option("--fd", fd, "inherited, already listening vhost-user socket");
     app.add_option("-o", options,
                    "options: source=DIR, cache=none|auto|always, writeback, "
-                   "no_writeback, xattr, no_xattr, sandbox=MODE, log_level=LEVEL")
+                   "no_writeback, xattr, no_xattr, sandbox=MODE, version_table[=SIZE], "
+                   "log_level=LEVEL")
         ->delimiter(',')
         ->allow_extra_args(false);
     app.add_option("--thread-pool-size", config.thread_pool_size,
@@ -119,6 +163,12 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     app.add_option("--seccomp", seccomp,
                    "system call filter: kill (default), trap (report and abort), log or none")
         ->check(CLI::IsMember({"none", "log", "trap", "kill"}));
+    app.add_option("--version-table", version_table,
+                   "shared-memory version table of SIZE bytes (default 16M) for guests to check "
+                   "cached metadata against (needs CAP_SYS_ADMIN; QEMU's "
+                   "version-table-size= must be at least as large)")
+        ->expected(0, 1)
+        ->type_name("[SIZE]");
     app.add_flag("--keep-capabilities", keep_caps,
                  "do not drop the capabilities a passthrough server does not need");
     app.add_flag("-f,--foreground", foreground, "ignored: vfsd always stays in the foreground");
@@ -151,6 +201,13 @@ ParseOutcome parse_command_line(int argc, char** argv) {
             return ParseOutcome{std::nullopt, 1};
         }
         config.faults.push_back(*rule);
+    }
+    if (app.count("--version-table") > 0) {
+        const std::string value = version_table.empty() ? "" : version_table.back();
+        if (auto err = set_version_table(config, value); !err.empty()) {
+            std::cerr << "vfsd: " << err << "\n";
+            return ParseOutcome{std::nullopt, 1};
+        }
     }
     if (!sandbox.empty()) {
         config.sandbox = *parse_sandbox_mode(sandbox);

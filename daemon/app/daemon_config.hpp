@@ -5,6 +5,7 @@
 #include "fuse/cache_policy.hpp"
 #include "fuse/fault_rule.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -27,6 +28,8 @@ struct DaemonConfig {
     SandboxMode sandbox = kDefaultSandboxMode;
     SeccompMode seccomp = kDefaultSeccompMode;
     bool drop_capabilities = true;
+    // Bytes of the shared-memory version table, 0: none (--version-table).
+    std::uint64_t version_table_size = 0;
     std::vector<fuse::FaultRule> faults;
     std::vector<std::string> ignored_options; // accepted for virtiofsd compatibility
 };
@@ -36,6 +39,12 @@ struct ParseOutcome {
     std::optional<DaemonConfig> config;
     int exit_code = 0;
 };
+
+// The default --version-table size: QEMU's version-table-size=16M.
+inline constexpr std::uint64_t kDefaultVersionTableSize = 16 << 20;
+
+// "4096", "64K", "16M", "1G" -> bytes; nullopt if malformed or overflowing.
+std::optional<std::uint64_t> parse_size(const std::string& text);
 
 // Accepts virtiofsd's command line (--socket-path, --fd, -o a,b=c, ...).
 ParseOutcome parse_command_line(int argc, char** argv);

@@ -4,6 +4,7 @@
 #include "app/daemon_config.hpp"
 #include "app/pooled_handler.hpp"
 #include "app/sandbox.hpp"
+#include "app/version_table_service.hpp"
 #include "fs/passthrough_fs.hpp"
 #include "fuse/fault_injector.hpp"
 #include "fuse/fuse_server.hpp"
@@ -51,27 +52,34 @@ int run(const vfsd::DaemonConfig& config) {
     // Modes the guest asks for are final: it has already applied its umask.
     ::umask(0);
 
+    // Before the sandbox and before capabilities are dropped: the host
+    // change watcher needs CAP_SYS_ADMIN and the host's view of the source.
+    vfsd::VersionTableService versions(config.source, config.version_table_size);
     // Everything on the host (the socket above) is open; from here on the
     // process sees only the shared directory.  Single-threaded until the
     // server starts: the namespace sandbox forks.
     auto root = vfsd::enter_sandbox(config.sandbox, config.source);
     spdlog::info("sandbox {}", vfsd::to_string(config.sandbox));
     vfsd::fs::PassthroughFs fs(root.source, std::move(root.proc_self_fd),
-                               {config.writeback, config.xattr});
+                               {config.writeback, config.xattr, versions.table()});
+    versions.report_to(fs);
     vfsd::fuse::FuseServerOptions fuse_options;
     fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
     fuse_options.readdirplus = config.readdirplus;
     // DAX window mappings go to the frontend over the backend channel.
     vfsd::vhost::FrontendMapper dax_mapper;
     fuse_options.dax = &dax_mapper;
+    versions.share_through(dax_mapper);
     vfsd::fuse::FuseServer server(fs, fuse_options);
     // After the sandbox (its mounts need CAP_SYS_ADMIN) and before any thread
     // exists: capabilities are per thread.
-    const vfsd::HandleAccess handle_access{}; // nothing opens files by handle yet
+    // The version table's watcher opens fanotify's file handles.
+    const vfsd::HandleAccess handle_access{versions.table() != nullptr};
     if (config.drop_capabilities) {
         vfsd::drop_capabilities(handle_access);
     }
     vfsd::install_seccomp_filter(config.seccomp, handle_access);
+    versions.start();
 
     vfsd::vhost::RequestHandler* handler = &server;
     std::unique_ptr<vfsd::fuse::FaultInjector> injector;

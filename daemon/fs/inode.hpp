@@ -11,6 +11,7 @@ namespace vfsd::fs {
 // so it stays reachable under renames and never by a path string.
 struct Inode {
     NodeId id = 0;
+    std::uint64_t generation = 0; // FUSE generation: (id, generation) is unique
     dev_t dev = 0;
     ino_t ino = 0;
     mode_t type = 0; // S_IFMT bits

@@ -2,7 +2,8 @@
 
 namespace vfsd::fs {
 
-InodeTable::InodeTable(UniqueFd root_fd, const struct stat& root_stat) : next_id_(kRootNode + 1) {
+InodeTable::InodeTable(UniqueFd root_fd, const struct stat& root_stat, VersionTable* versions)
+    : ids_(versions) {
     root_ = std::make_shared<Inode>();
     root_->id = kRootNode;
     root_->dev = root_stat.st_dev;
@@ -28,7 +29,9 @@ std::shared_ptr<Inode> InodeTable::acquire(UniqueFd fd, const struct stat& st) {
         return inode;
     }
     auto inode = std::make_shared<Inode>();
-    inode->id = next_id_++;
+    const auto allocated = ids_.allocate();
+    inode->id = allocated.id;
+    inode->generation = allocated.generation;
     inode->dev = st.st_dev;
     inode->ino = st.st_ino;
     inode->type = st.st_mode & S_IFMT;
@@ -50,16 +53,37 @@ void InodeTable::forget(NodeId id, std::uint64_t nlookup) {
     if (inode->nlookup == 0 && id != kRootNode) {
         by_file_.erase({inode->dev, inode->ino});
         by_id_.erase(it);
+        ids_.release(id);
     }
+}
+
+std::optional<NodeId> InodeTable::find(dev_t dev, ino_t ino) const {
+    std::lock_guard lock(mutex_);
+    auto it = by_file_.find({dev, ino});
+    if (it == by_file_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
 }
 
 void InodeTable::clear() {
     std::lock_guard lock(mutex_);
     by_id_.clear();
     by_file_.clear();
+    ids_.reset();
     root_->nlookup = 1;
     by_id_[kRootNode] = root_;
     by_file_[{root_->dev, root_->ino}] = kRootNode;
+}
+
+std::vector<NodeId> InodeTable::ids() const {
+    std::lock_guard lock(mutex_);
+    std::vector<NodeId> out;
+    out.reserve(by_id_.size());
+    for (const auto& [id, inode] : by_id_) {
+        out.push_back(id);
+    }
+    return out;
 }
 
 std::size_t InodeTable::size() const {

@@ -2,22 +2,26 @@
 
 #include "common/unique_fd.hpp"
 #include "fs/inode.hpp"
+#include "fs/node_ids.hpp"
 
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sys/stat.h>
 #include <utility>
+#include <vector>
 
 namespace vfsd::fs {
 
 // Nodes by id and by (st_dev, st_ino), with the guest's lookup counts.  A node
 // lives while the guest holds lookup references or a request still uses it
 // (shared_ptr); its fd closes when both are gone.  The root never goes away.
+// With a version table, ids are the table's slots (see NodeIds).
 class InodeTable {
 public:
-    InodeTable(UniqueFd root_fd, const struct stat& root_stat);
+    InodeTable(UniqueFd root_fd, const struct stat& root_stat, VersionTable* versions = nullptr);
 
     std::shared_ptr<Inode> root() const { return root_; }
     // nullptr if the guest names a node it does not hold.
@@ -26,6 +30,10 @@ public:
     // file is already known.
     std::shared_ptr<Inode> acquire(UniqueFd fd, const struct stat& st);
     void forget(NodeId id, std::uint64_t nlookup);
+    // The node of a known file, if the guest holds one.
+    std::optional<NodeId> find(dev_t dev, ino_t ino) const;
+    // Every node the guest holds, the root included.
+    std::vector<NodeId> ids() const;
     // Forgets every node but the root.
     void clear();
 
@@ -35,7 +43,7 @@ public:
 private:
     mutable std::mutex mutex_;
     std::shared_ptr<Inode> root_;
-    NodeId next_id_;
+    NodeIds ids_;
     std::map<NodeId, std::shared_ptr<Inode>> by_id_;
     std::map<std::pair<dev_t, ino_t>, NodeId> by_file_;
 };

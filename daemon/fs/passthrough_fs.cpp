@@ -82,9 +82,45 @@ PassthroughFs::PassthroughFs(const std::string& source, UniqueFd proc_self_fd,
 
 PassthroughFs::PassthroughFs(OpenedSource root, UniqueFd proc_self_fd, PassthroughOptions options)
     : options_(options), proc_self_fd_(std::move(proc_self_fd)),
-      inodes_(std::move(root.fd), root.st) {
+      inodes_(std::move(root.fd), root.st, options.versions) {
     if (!proc_self_fd_) {
         throw std::system_error(errno, std::generic_category(), "open /proc/self/fd");
+    }
+}
+
+void PassthroughFs::changed(NodeId node) {
+    if (options_.versions != nullptr) {
+        options_.versions->bump(node);
+    }
+}
+
+void PassthroughFs::changed_handle(HandleId handle) {
+    if (options_.versions == nullptr) {
+        return;
+    }
+    if (auto file = files_.get(handle)) {
+        options_.versions->bump(file->node);
+    }
+}
+
+std::optional<NodeId> PassthroughFs::known_entry(int dirfd, const std::string& name) const {
+    struct stat st;
+    if (options_.versions == nullptr ||
+        ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return std::nullopt;
+    }
+    return inodes_.find(st.st_dev, st.st_ino);
+}
+
+void PassthroughFs::host_changed(dev_t dev, ino_t ino) {
+    if (auto node = inodes_.find(dev, ino)) {
+        changed(*node);
+    }
+}
+
+void PassthroughFs::host_changed_all() {
+    for (NodeId node : inodes_.ids()) {
+        changed(node);
     }
 }
 
@@ -127,7 +163,9 @@ Result<Entry> PassthroughFs::lookup_in(const std::shared_ptr<Inode>& parent,
     if (::fstatat(fd.get(), "", &entry.attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
         return fail();
     }
-    entry.node = inodes_.acquire(std::move(fd), entry.attr)->id;
+    auto inode = inodes_.acquire(std::move(fd), entry.attr);
+    entry.node = inode->id;
+    entry.generation = inode->generation;
     return entry;
 }
 
@@ -152,7 +190,9 @@ Result<Entry> PassthroughFs::lookup(NodeId parent_id, std::string_view name) {
         if (::fstat(fd.get(), &entry.attr) != 0) {
             return fail();
         }
-        entry.node = inodes_.acquire(std::move(fd), entry.attr)->id;
+        auto inode = inodes_.acquire(std::move(fd), entry.attr);
+        entry.node = inode->id;
+        entry.generation = inode->generation;
         return entry;
     }
     return lookup_in(parent, std::string(name));
@@ -184,6 +224,12 @@ Result<struct stat> PassthroughFs::setattr(NodeId node, const AttrChange& change
     if (!inode) {
         return Errno{EBADF};
     }
+    // Bumped however far the change got: an early step may have applied.
+    struct Bump {
+        PassthroughFs& fs;
+        NodeId node;
+        ~Bump() { fs.changed(node); }
+    } bump{*this, node};
     std::shared_ptr<OpenFile> file = change.handle ? files_.get(*change.handle) : nullptr;
     const std::string name = proc_name(*inode);
     if (change.mode) {
@@ -325,6 +371,7 @@ Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
                             [&](int dirfd) { return make(dirfd, n.c_str()); })) {
         return Errno{err};
     }
+    changed(parent_id);
     auto entry = lookup_in(parent, n);
     if (entry.ok() && regroup) {
         set_group(*entry, *regroup);
@@ -377,31 +424,38 @@ Result<Entry> PassthroughFs::link(NodeId node, NodeId new_parent_id, std::string
             return fail();
         }
     }
+    changed(node); // its link count
+    changed(new_parent_id);
     return lookup_in(parent, n);
 }
 
 int PassthroughFs::unlink(NodeId parent_id, std::string_view name) {
-    auto parent = inodes_.get(parent_id);
-    if (!parent) {
-        return EBADF;
-    }
-    if (int err = name_error(name, NameUse::Unlink)) {
-        return err;
-    }
-    return ::unlinkat(parent->fd.get(), std::string(name).c_str(), 0) == 0 ? 0 : last_errno();
+    return remove_entry(parent_id, name, 0);
 }
 
 int PassthroughFs::rmdir(NodeId parent_id, std::string_view name) {
+    return remove_entry(parent_id, name, AT_REMOVEDIR);
+}
+
+int PassthroughFs::remove_entry(NodeId parent_id, std::string_view name, int flags) {
     auto parent = inodes_.get(parent_id);
     if (!parent) {
         return EBADF;
     }
-    if (int err = name_error(name, NameUse::Rmdir)) {
+    if (int err = name_error(name, flags & AT_REMOVEDIR ? NameUse::Rmdir : NameUse::Unlink)) {
         return err;
     }
-    return ::unlinkat(parent->fd.get(), std::string(name).c_str(), AT_REMOVEDIR) == 0
-               ? 0
-               : last_errno();
+    const std::string n(name);
+    // The removed file's link count changes too.
+    const auto victim = known_entry(parent->fd.get(), n);
+    if (::unlinkat(parent->fd.get(), n.c_str(), flags) != 0) {
+        return last_errno();
+    }
+    changed(parent_id);
+    if (victim) {
+        changed(*victim);
+    }
+    return 0;
 }
 
 int PassthroughFs::rename(NodeId parent_id, std::string_view name, NodeId new_parent_id,
@@ -420,10 +474,23 @@ int PassthroughFs::rename(NodeId parent_id, std::string_view name, NodeId new_pa
     if (int err = name_error(new_name, NameUse::Rename)) {
         return err;
     }
-    return ::renameat2(parent->fd.get(), std::string(name).c_str(), new_parent->fd.get(),
-                       std::string(new_name).c_str(), flags) == 0
-               ? 0
-               : last_errno();
+    const std::string from(name), to(new_name);
+    // The moved file (its ctime, a directory's "..") and a replaced or
+    // exchanged target (its link count) change with the two directories.
+    const auto moved = known_entry(parent->fd.get(), from);
+    const auto replaced = known_entry(new_parent->fd.get(), to);
+    if (::renameat2(parent->fd.get(), from.c_str(), new_parent->fd.get(), to.c_str(), flags) !=
+        0) {
+        return last_errno();
+    }
+    changed(parent_id);
+    changed(new_parent_id);
+    for (const auto& node : {moved, replaced}) {
+        if (node) {
+            changed(*node);
+        }
+    }
+    return 0;
 }
 
 int PassthroughFs::open_flags(int guest_flags) const {
@@ -450,7 +517,10 @@ Result<HandleId> PassthroughFs::open(NodeId node, int flags) {
     if (!fd.ok()) {
         return Errno{fd.error()};
     }
-    return files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(*fd)}));
+    if (flags & O_TRUNC) {
+        changed(node);
+    }
+    return files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(*fd), node}));
 }
 
 Result<UniqueFd> PassthroughFs::mapping_fd(NodeId node, std::optional<HandleId> handle,
@@ -508,6 +578,7 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     if (err != 0) {
         return Errno{err};
     }
+    changed(parent_id);
     auto entry = lookup_in(parent, n);
     if (!entry.ok()) {
         return Errno{entry.error()};
@@ -515,7 +586,10 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     if (regroup) {
         set_group(*entry, *regroup);
     }
-    const HandleId handle = files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(fd)}));
+    // An existing file opened with O_TRUNC changed as well.
+    changed(entry->node);
+    const HandleId handle =
+        files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(fd), entry->node}));
     return std::pair{*entry, handle};
 }
 
@@ -539,7 +613,10 @@ Result<std::size_t> PassthroughFs::read(HandleId handle, std::span<const iovec> 
 
 Result<std::size_t> PassthroughFs::write(HandleId handle, std::span<const iovec> from,
                                          off_t offset) {
-    return file_io(handle, from, offset, ::pwritev);
+    auto written = file_io(handle, from, offset, ::pwritev);
+    // Even a failed write may have written (and extended) part of the range.
+    changed_handle(handle);
+    return written;
 }
 
 int PassthroughFs::flush(HandleId handle) {
@@ -574,7 +651,9 @@ int PassthroughFs::fallocate(HandleId handle, int mode, off_t offset, off_t leng
     if (!file) {
         return EBADF;
     }
-    return ::fallocate(file->fd.get(), mode, offset, length) == 0 ? 0 : last_errno();
+    const int r = ::fallocate(file->fd.get(), mode, offset, length) == 0 ? 0 : last_errno();
+    changed(file->node);
+    return r;
 }
 
 Result<off_t> PassthroughFs::lseek(HandleId handle, off_t offset, int whence) {
@@ -600,8 +679,10 @@ Result<std::size_t> PassthroughFs::copy_file_range(HandleId in, off_t in_offset,
     loff_t in_off = in_offset;
     loff_t out_off = out_offset;
     ssize_t r = ::copy_file_range(src->fd.get(), &in_off, dst->fd.get(), &out_off, length, flags);
+    const int err = r < 0 ? last_errno() : 0;
+    changed(dst->node);
     if (r < 0) {
-        return fail();
+        return Errno{err};
     }
     return static_cast<std::size_t>(r);
 }
@@ -756,7 +837,11 @@ int PassthroughFs::setxattr(NodeId node, std::string_view name, std::span<const 
         *inode, proc_self_fd_.get(),
         [&](int fd) { return ::fsetxattr(fd, n.c_str(), value.data(), value.size(), flags); },
         [&](const char* p) { return ::setxattr(p, n.c_str(), value.data(), value.size(), flags); });
-    return r < 0 ? last_errno() : 0;
+    if (r < 0) {
+        return last_errno();
+    }
+    changed(node);
+    return 0;
 }
 
 Result<std::size_t> PassthroughFs::getxattr(NodeId node, std::string_view name,
@@ -809,7 +894,11 @@ int PassthroughFs::removexattr(NodeId node, std::string_view name) {
     ssize_t r = with_xattr_target(
         *inode, proc_self_fd_.get(), [&](int fd) { return ::fremovexattr(fd, n.c_str()); },
         [&](const char* p) { return ::removexattr(p, n.c_str()); });
-    return r < 0 ? last_errno() : 0;
+    if (r < 0) {
+        return last_errno();
+    }
+    changed(node);
+    return 0;
 }
 
 int PassthroughFs::access(NodeId node, int mask) {

@@ -4,6 +4,7 @@
 #include "fs/file_system.hpp"
 #include "fs/handle_table.hpp"
 #include "fs/inode_table.hpp"
+#include "fs/version_table.hpp"
 
 #include <dirent.h>
 #include <memory>
@@ -17,6 +18,8 @@ struct PassthroughOptions {
     // opened write-only and computes append offsets itself.
     bool writeback = false;
     bool xattr = true;
+    // Counters bumped before every reply to a change (may be null: none).
+    VersionTable* versions = nullptr;
 };
 
 // Serves a host directory.  Every access goes through *at() calls relative to
@@ -77,6 +80,13 @@ public:
     int access(NodeId node, int mask) override;
     int syncfs(NodeId node) override;
 
+    // A file changed on the host outside vfsd (the host change watcher): its
+    // version is bumped if the guest knows it.  Thread safe.
+    void host_changed(dev_t dev, ino_t ino);
+    // Host changes were lost (the watcher's queue overflowed): every node
+    // the guest knows may have changed.
+    void host_changed_all();
+
     // For tests: what the guest could observe of our bookkeeping.
     const InodeTable& inodes() const { return inodes_; }
     std::size_t open_handles() const { return files_.size() + dirs_.size(); }
@@ -91,6 +101,7 @@ private:
 
     struct OpenFile {
         UniqueFd fd;
+        NodeId node; // whose version a write through fd bumps
     };
     struct OpenDir {
         std::mutex mutex;
@@ -101,6 +112,7 @@ private:
 
     // Opens the file a node pins with real access mode flags (via /proc/self/fd).
     Result<UniqueFd> reopen(const Inode& inode, int flags) const;
+    int remove_entry(NodeId parent_id, std::string_view name, int flags);
     // Looks name up in parent after it was (maybe) just created.
     Result<Entry> lookup_in(const std::shared_ptr<Inode>& parent, const std::string& name);
     template <typename Io>
@@ -115,6 +127,12 @@ private:
     Result<struct stat> stat_inode(const Inode& inode) const;
     std::string proc_name(const Inode& inode) const;
     int open_flags(int guest_flags) const;
+    // Version table bumps, done after a change and before its reply.
+    void changed(NodeId node);
+    void changed_handle(HandleId handle);
+    // The file dirfd/name names now, if the guest knows it (call before the
+    // change that may remove the name).
+    std::optional<NodeId> known_entry(int dirfd, const std::string& name) const;
 
     PassthroughOptions options_;
     UniqueFd proc_self_fd_;

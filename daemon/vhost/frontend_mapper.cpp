@@ -37,17 +37,49 @@ bool recv_exactly(int fd, void* buf, std::size_t n) {
 FrontendMapper::FrontendMapper(std::chrono::milliseconds reply_timeout)
     : reply_timeout_(reply_timeout) {}
 
+FrontendMapper::~FrontendMapper() {
+    detach();
+}
+
+void FrontendMapper::share_on_attach(SharedRegion region) {
+    shared_ = std::move(region);
+}
+
 void FrontendMapper::attach(UniqueFd channel, bool can_map) {
-    std::lock_guard lock(mutex_);
-    channel_ = std::move(channel);
-    stale_replies_ = 0;
-    available_ = can_map && static_cast<bool>(channel_);
-    spdlog::info("vhost-user: backend channel {}, DAX mappings {}",
-                 channel_ ? "attached" : "missing", available_ ? "possible" : "not possible");
+    join_sharer(); // a second SET_SLAVE_REQ_FD replaces the channel
+    {
+        std::lock_guard lock(mutex_);
+        channel_ = std::move(channel);
+        stale_replies_ = 0;
+        available_ = can_map && static_cast<bool>(channel_);
+        spdlog::info("vhost-user: backend channel {}, DAX mappings {}",
+                     channel_ ? "attached" : "missing", available_ ? "possible" : "not possible");
+    }
+    if (!shared_) {
+        return;
+    }
+    if (!available_) {
+        shared_->mapped(ENODEV);
+        return;
+    }
+    sharer_ = std::thread([this] {
+        ShmemMapPayload p{};
+        p.shmid = shared_->shmid;
+        p.len = shared_->size;
+        shared_->mapped(transact(BackendRequest::ShmemMap, p, shared_->fd));
+    });
+}
+
+void FrontendMapper::join_sharer() {
+    if (sharer_.joinable()) {
+        cancel_wait();
+        sharer_.join();
+    }
 }
 
 void FrontendMapper::detach() {
     available_ = false;
+    join_sharer();
     cancel_wait();
     std::lock_guard lock(mutex_);
     channel_ = UniqueFd();
@@ -87,13 +119,14 @@ int FrontendMapper::transact(BackendRequest type, const ShmemMapPayload& payload
     const int result = await_reply(type);
     if (result < 0) {
         ++stale_replies_;
-        spdlog::error("vhost-user: no reply to {} of window {:#x}+{:#x}, failing it with EIO",
-                      name_of(type), payload.shm_offset, payload.len);
+        spdlog::error("vhost-user: no reply to {} of region {} {:#x}+{:#x}, failing it with EIO",
+                      name_of(type), payload.shmid, payload.shm_offset, payload.len);
         return EIO;
     }
     if (result != 0) {
-        spdlog::warn("vhost-user: frontend refused {} of window {:#x}+{:#x} (file offset {:#x})",
-                     name_of(type), payload.shm_offset, payload.len, payload.fd_offset);
+        spdlog::warn("vhost-user: frontend refused {} of region {} {:#x}+{:#x} (file offset {:#x})",
+                     name_of(type), payload.shmid, payload.shm_offset, payload.len,
+                     payload.fd_offset);
     }
     return result;
 }

@@ -8,16 +8,38 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 namespace vfsd::vhost {
 
 // DaxMapper over the vhost-user backend-to-frontend channel (the fd from
 // SET_SLAVE_REQ_FD): SHMEM_MAP with the file's fd, SHMEM_UNMAP, each waiting
 // for the frontend's u64 reply.  One request is in flight at a time.
+//
+// It also maps one whole shared memory region the backend provides (the
+// version table) as soon as the channel is attached.
 class FrontendMapper final : public DaxMapper {
 public:
+    // A memory object mapped over shared memory region shmid from its start.
+    struct SharedRegion {
+        std::uint8_t shmid = 0;
+        int fd = -1; // borrowed: must outlive the mapper's connection
+        std::uint64_t size = 0;
+        // Called once per attach from a helper thread: 0 or the errno.
+        std::function<void(int)> mapped;
+    };
+
     explicit FrontendMapper(std::chrono::milliseconds reply_timeout = std::chrono::seconds(10));
+    ~FrontendMapper() override;
+
+    // Maps region (read-only for the guest) at every attach.  The request
+    // goes out from a helper thread: attach() runs on the front-end message
+    // thread, and the frontend serves the backend channel only from its main
+    // loop, which may be blocked waiting for a front-end reply.
+    void share_on_attach(SharedRegion region);
 
     // The channel, once the frontend has sent it and the protocol features
     // needed for mapping (REPLY_ACK, SLAVE_SEND_FD) are acked.
@@ -40,6 +62,10 @@ private:
     // Reads replies until the one for this request; 0, errno, or -1 (timed out).
     int await_reply(BackendRequest type);
     void fail_channel(const char* why);
+    void join_sharer();
+
+    std::optional<SharedRegion> shared_;
+    std::thread sharer_; // maps shared_ after an attach; joined by detach
 
     std::chrono::milliseconds reply_timeout_;
     EventFd cancel_;

@@ -75,3 +75,46 @@ TEST_CASE("bad command lines are refused", "[config]") {
     CHECK_FALSE(fd.config->xattr);
     CHECK(fd.config->cache == fuse::CacheMode::None);
 }
+
+TEST_CASE("--version-table and -o version_table", "[config][vtable]") {
+    const std::vector<std::string> base = {"--socket-path=/s", "-o", "source=/x"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return parse(args);
+    };
+    auto off = with({});
+    REQUIRE(off.config);
+    CHECK(off.config->version_table_size == 0);
+    auto dflt = with({"--version-table"});
+    REQUIRE(dflt.config);
+    CHECK(dflt.config->version_table_size == 16u << 20);
+    auto sized = with({"--version-table=1M"});
+    REQUIRE(sized.config);
+    CHECK(sized.config->version_table_size == 1u << 20);
+    auto spaced = with({"--version-table", "64K", "--thread-pool-size=2"});
+    REQUIRE(spaced.config);
+    CHECK(spaced.config->version_table_size == 64u << 10);
+    CHECK(spaced.config->thread_pool_size == 2);
+    auto alias = with({"-o", "cache=none,version_table"});
+    REQUIRE(alias.config);
+    CHECK(alias.config->version_table_size == 16u << 20);
+    auto alias_sized = with({"-o", "version_table=8192"});
+    REQUIRE(alias_sized.config);
+    CHECK(alias_sized.config->version_table_size == 8192);
+    CHECK_FALSE(with({"--version-table=1000"}).config);    // not a page multiple
+    CHECK_FALSE(with({"--version-table=0"}).config);
+    CHECK_FALSE(with({"-o", "version_table=12Q"}).config);
+    CHECK_FALSE(with({"--version-table=-4096"}).config);
+}
+
+TEST_CASE("sizes parse with K, M and G", "[config]") {
+    CHECK(parse_size("4096") == 4096u);
+    CHECK(parse_size("64K") == 65536u);
+    CHECK(parse_size("16M") == 16u << 20);
+    CHECK(parse_size("1G") == 1u << 30);
+    CHECK_FALSE(parse_size(""));
+    CHECK_FALSE(parse_size("M"));
+    CHECK_FALSE(parse_size("1T"));
+    CHECK_FALSE(parse_size("99999999999999999999G"));
+}

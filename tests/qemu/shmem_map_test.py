@@ -263,16 +263,18 @@ VTABLE = 64 * KIB
 def memfd_with(name, size):
     fd = os.memfd_create(name)
     os.ftruncate(fd, size)
-    return fd, f"/memfd:{name} (deleted)"
+    return fd, f"/memfd:{name}"  # maps_of compares the first word of the name
 
 
 def bar2_size(info_pci):
-    """Size of the vhost-user-fs device's BAR 2 in `info pci` output."""
+    """Size of the vhost-user-fs device's BAR 2 in `info pci` output:
+    "BAR2: 64 bit prefetchable memory at ADDR [LAST]."."""
     for line in info_pci.splitlines():
-        if "BAR2:" in line and "[" in line:
-            lo, hi = line[line.index("[") + 1:line.index("]")].split("-")
+        if "BAR2:" in line and " at " in line and "[" in line:
+            addr = int(line.split(" at ")[1].split()[0], 16)
+            last = int(line[line.index("[") + 1:line.index("]")], 16)
             # An unassigned BAR (-S: no firmware yet) is at all ones; wrap.
-            return (int(hi, 16) - int(lo, 16) + 1) % (1 << 64)
+            return (last - addr + 1) % (1 << 64)
     return None
 
 
