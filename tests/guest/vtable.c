@@ -139,7 +139,7 @@ static int drop_caches(void)
 static int files_intact(const char *work, const int *fds)
 {
 	struct stat st;
-	char buf[16];
+	char buf[NFILES + 1];
 	int i;
 
 	for (i = 0; i < NFILES; i++) {
