@@ -34,7 +34,7 @@ HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
 	checkpatch clean help fuzz check-trixie rootboot-check dkms-deb dkms-boot-test bench bench-quick \
-	qemu-dax qemu-dax-check dax-two-guests-check
+	qemu-dax qemu-dax-check dax-two-guests-check vtable-check
 
 all: module guest-tests harness
 
@@ -82,7 +82,7 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check
+check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check
 	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
 ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
@@ -98,6 +98,15 @@ check-trixie:
 # both: each sees the other's stores (with cache=none, only DAX can map it).
 dax-two-guests-check: image qemu-dax
 	./tests/dax/two-guests.sh
+
+# The version table (Documentation/filesystems/virtio_fs.rst): the suites
+# with the table on and its sysfs counters, staleness under churn from the
+# host and a second guest (0 stale; cache=always above 0), and a new table
+# generation invalidating everything.
+vtable-check: image qemu-dax
+	./tests/vtable/suites.sh
+	./tests/vtable/staleness.sh
+	./tests/vtable/generation.sh
 
 # The patched QEMU's DAX window from the backend's side: good and bad
 # SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.

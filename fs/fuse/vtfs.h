@@ -10,6 +10,7 @@
  *   vtfs_hiprio.c   FORGET/BATCH_FORGET/INTERRUPT on the high-priority queue
  *   vtfs_super.c    "virtiofs" file system type: options, mount, umount
  *   vtfs_dax.c      the DAX window: shared memory region as a dax_device
+ *   vtfs_vtable.c   the version table: GETATTR/LOOKUP answered locally
  *   vtfs_sysfs.c    /sys/fs/virtiofs/<index>/
  *   vtfs_main.c     module init/exit
  *   vtfs_compat.c   what differs between kernel 6.1 and 6.12 (and .h)
@@ -71,6 +72,19 @@ struct vtfs_queue_stats {
 };
 
 struct vtfs_device;
+struct vtfs_vtable;
+
+/*
+ * Versions a GETATTR or LOOKUP reply depends on, read before the request
+ * was sent (vtfs_vtable_before_send) and kept with it until the reply.
+ */
+struct vtfs_vtable_tag {
+	u64 gen;		/* table generation */
+	u64 ver;		/* slot of the request's nodeid */
+	u64 child;		/* LOOKUP: nodeid the name led to before, or 0 */
+	u64 child_ver;		/* slot of @child */
+	bool valid;		/* false: nothing to keep from the reply */
+};
 
 /*
  * fuse.ko's dax.c hands out the window in ranges of this size (its private
@@ -139,6 +153,7 @@ struct vtfs_device {
 	unsigned long timeout;		/* jiffies, 0: never time out */
 
 	struct vtfs_window *window;	/* NULL: no DAX; see vtfs_window */
+	struct vtfs_vtable *vtable;	/* NULL: no table; fixed like @window */
 
 	unsigned int nr_queues;		/* hiprio + request queues */
 	unsigned int max_pages;		/* per request, fits the rings */
@@ -209,6 +224,22 @@ void vtfs_window_probe(struct vtfs_device *dev);
 void vtfs_window_kill(struct vtfs_device *dev);
 void vtfs_window_free(struct vtfs_device *dev);
 u64 vtfs_window_size(struct vtfs_device *dev);
+
+/* vtfs_vtable.c */
+void vtfs_vtable_probe(struct vtfs_device *dev);
+void vtfs_vtable_free(struct vtfs_device *dev);
+void vtfs_vtable_start(struct vtfs_device *dev, bool wanted);
+void vtfs_vtable_stop(struct vtfs_device *dev);
+bool vtfs_vtable_answer(struct vtfs_device *dev, struct fuse_req *req);
+void vtfs_vtable_before_send(struct vtfs_device *dev, struct fuse_req *req,
+			     struct vtfs_vtable_tag *tag);
+void vtfs_vtable_note_reply(struct vtfs_device *dev, struct fuse_req *req,
+			    const struct vtfs_vtable_tag *tag);
+bool vtfs_vtable_forget_one(struct vtfs_device *dev,
+			    struct fuse_forget_one *one);
+unsigned int vtfs_vtable_forget_list(struct vtfs_device *dev,
+				     struct fuse_forget_link **head);
+extern const struct attribute_group vtfs_vtable_group;
 
 /* vtfs_sysfs.c */
 int vtfs_sysfs_init(void);

@@ -60,6 +60,7 @@ void vtfs_device_release(struct kobject *kobj)
 			cancel_delayed_work_sync(&dev->queues[i].submit_work);
 	}
 	vtfs_window_free(dev);
+	vtfs_vtable_free(dev);
 	if (dev->index >= 0)
 		ida_free(&vtfs_index_ida, dev->index);
 	kfree(dev->queues);
@@ -288,6 +289,7 @@ static int vtfs_probe(struct virtio_device *vdev)
 	if (err)
 		goto err_put;
 	vtfs_window_probe(dev);
+	vtfs_vtable_probe(dev);
 
 	vdev->priv = dev;
 	vtfs_set_running(dev, true);
@@ -364,6 +366,8 @@ static void vtfs_remove(struct virtio_device *vdev)
 	vtfs_window_kill(dev);
 	mutex_lock(&dev->lock);
 	vtfs_shut_down_locked(dev, -ENOTCONN, VTFS_REMOVED);
+	/* The region goes with the device: stop reading it. */
+	vtfs_vtable_stop(dev);
 	mutex_unlock(&dev->lock);
 
 	/* Workers check ->running; wait for those that started before. */

@@ -134,6 +134,7 @@ static struct vtfs_hiprio_msg *vtfs_hiprio_next(struct vtfs_device *dev)
 	bool found = false;
 
 	msg = kzalloc(sizeof(*msg), GFP_NOIO | __GFP_NOFAIL);
+retry:
 	spin_lock(&dev->conn_lock);
 	if (!dev->fc)
 		goto unlock;
@@ -156,7 +157,11 @@ static struct vtfs_hiprio_msg *vtfs_hiprio_next(struct vtfs_device *dev)
 unlock:
 	spin_unlock(&dev->conn_lock);
 
+	/* The version table may absorb whole forgets: then look for more. */
 	if (links) {
+		count = vtfs_vtable_forget_list(dev, &links);
+		if (!links)
+			goto retry;
 		vtfs_fill_forgets(msg, links, count);
 		found = true;
 	}

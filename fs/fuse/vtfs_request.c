@@ -37,6 +37,7 @@ struct vtfs_req {
 	unsigned int nr_out_sg;		/* device-readable entries */
 	unsigned int nr_in_sg;		/* device-writable entries */
 	struct work_struct end_work;	/* for args that may block */
+	struct vtfs_vtable_tag vt;	/* versions the reply depends on */
 	struct scatterlist *sg;		/* nr_out_sg + nr_in_sg entries */
 	u8 *bounce;			/* in args, then fixed out args */
 };
@@ -238,6 +239,7 @@ static int vtfs_submit(struct vtfs_queue *q, struct fuse_req *req, gfp_t gfp)
 	vr = vtfs_req_alloc(req, gfp);
 	if (!vr)
 		return -ENOMEM;
+	vtfs_vtable_before_send(q->dev, req, &vr->vt);
 	spin_lock(&q->lock);
 	err = vtfs_add_locked(q, vr);
 	spin_unlock(&q->lock);
@@ -472,6 +474,8 @@ static void vtfs_finish(struct vtfs_req *vr, int err)
 	clear_bit(FR_SENT, &req->flags);
 	if (err)
 		req->out.h.error = err;
+	else
+		vtfs_vtable_note_reply(vr->queue->dev, req, &vr->vt);
 	/* Ending may sleep for these; do not hold up the other replies. */
 	if (req->args->may_block) {
 		INIT_WORK(&vr->end_work, vtfs_end_work);
@@ -573,7 +577,8 @@ static struct vtfs_queue *vtfs_pick_queue(struct vtfs_device *dev)
  */
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req)
 {
-	vtfs_dispatch(vtfs_pick_queue(dev), req);
+	if (!vtfs_vtable_answer(dev, req))
+		vtfs_dispatch(vtfs_pick_queue(dev), req);
 }
 
 /* Blocking lock requests wait for other lock holders, not for a device. */

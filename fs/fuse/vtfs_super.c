@@ -26,6 +26,7 @@ enum {
 	OPT_DEFAULT_PERMISSIONS,
 	OPT_ALLOW_OTHER,
 	OPT_REQUEST_TIMEOUT,
+	OPT_VERSION_TABLE,
 };
 
 static const struct fs_parameter_spec vtfs_parameters[] = {
@@ -34,6 +35,7 @@ static const struct fs_parameter_spec vtfs_parameters[] = {
 	fsparam_flag("default_permissions", OPT_DEFAULT_PERMISSIONS),
 	fsparam_flag("allow_other", OPT_ALLOW_OTHER),
 	fsparam_u32("request_timeout", OPT_REQUEST_TIMEOUT),
+	fsparam_string("version_table", OPT_VERSION_TABLE),
 	{}
 };
 
@@ -42,6 +44,7 @@ struct vtfs_mount_opts {
 	struct fuse_fs_context fuse;
 	unsigned int timeout_secs;
 	bool timeout_set;
+	bool no_version_table;	/* version_table=off */
 };
 
 /*
@@ -99,6 +102,24 @@ static int vtfs_set_timeout(struct fs_context *fsc, unsigned int secs)
 	return 0;
 }
 
+/*
+ * "on" or "off" (6.1's fs_parser has no on/off booleans).  Only the first
+ * mount of a tag sets it: later ones share its connection.
+ */
+static int vtfs_set_version_table(struct fs_context *fsc, const char *value)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	if (strcmp(value, "on") == 0)
+		opts->no_version_table = false;
+	else if (strcmp(value, "off") == 0)
+		opts->no_version_table = true;
+	else
+		return invalfc(fsc, "version_table=%s: expected on or off",
+			       value);
+	return 0;
+}
+
 static int vtfs_parse_param(struct fs_context *fsc,
 			    struct fs_parameter *param)
 {
@@ -107,6 +128,8 @@ static int vtfs_parse_param(struct fs_context *fsc,
 
 	if (opt == OPT_REQUEST_TIMEOUT)
 		return vtfs_set_timeout(fsc, result.uint_32);
+	if (opt == OPT_VERSION_TABLE)
+		return vtfs_set_version_table(fsc, param->string);
 	if (opt == OPT_DAX || opt == OPT_DAX_MODE)
 		return vtfs_parse_dax(fsc, opt == OPT_DAX ? "always" :
 				      param->string);
@@ -167,6 +190,7 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 	err = fuse_fill_super_common(sb, &opts->fuse);
 	if (err)
 		goto unlock;
+	vtfs_vtable_start(dev, !opts->no_version_table);
 
 	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
 	spin_lock(&dev->conn_lock);
@@ -198,6 +222,8 @@ static void vtfs_conn_destroy(struct fuse_mount *fm)
 	fuse_conn_destroy(fm);
 
 	mutex_lock(&dev->lock);
+	/* Under dev->lock: before a new mount of the tag can start it. */
+	vtfs_vtable_stop(dev);
 	spin_lock(&dev->conn_lock);
 	dev->fc = NULL;
 	spin_unlock(&dev->conn_lock);

@@ -10,6 +10,7 @@
  *   /sys/fs/virtiofs/<index>/device              link to the virtio device
  *   /sys/fs/virtiofs/<index>/queues/<name>/      hiprio, request.0, ...
  *       requests inflight kicks interrupts full bad_replies timeouts
+ *   /sys/fs/virtiofs/<index>/version_table/      see vtfs_vtable.c
  *
  * Documented in Documentation/filesystems/virtio_fs.rst.
  */
@@ -76,7 +77,16 @@ static struct attribute *vtfs_device_attrs[] = {
 	&vtfs_attr_dax_window.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(vtfs_device);
+
+static const struct attribute_group vtfs_device_group = {
+	.attrs	= vtfs_device_attrs,
+};
+
+static const struct attribute_group *vtfs_device_groups[] = {
+	&vtfs_device_group,
+	&vtfs_vtable_group,	/* version_table/ */
+	NULL,
+};
 
 const struct kobj_type vtfs_device_ktype = {
 	.release	= vtfs_device_release,

@@ -255,33 +255,6 @@ struct qsnap {
 	unsigned long long requests[MAX_QUEUES];
 };
 
-/* The device whose tag is $VFS_TAG, or the only one. */
-static int find_sysfs_dev(char *out, size_t cap)
-{
-	const char *tag = getenv("VFS_TAG");
-	struct dirent *de;
-	int found = 0;
-	DIR *d = opendir(SYSFS_ROOT);
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		char t[256];
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (read_str_file(pathf("%s/%s/tag", SYSFS_ROOT, de->d_name), t,
-				  sizeof(t)))
-			continue;
-		if (tag && *tag && strcmp(t, tag))
-			continue;
-		snprintf(out, cap, "%s/%s", SYSFS_ROOT, de->d_name);
-		found++;
-	}
-	closedir(d);
-	return found == 1 ? 0 : -1;
-}
-
 static int snap_queues(const char *dev, struct qsnap *s)
 {
 	DIR *d = opendir(pathf("%s/queues", dev));
@@ -348,7 +321,7 @@ static int t_queue_counters(void)
 	if (!have_two_cpus())
 		return tap_skip_reason("needs CPUs 0 and 1 (have %d CPU(s))",
 				       cpus_available());
-	CHECK(find_sysfs_dev(dev, sizeof(dev)) == 0,
+	CHECK(vfs_sysfs_device(SYSFS_ROOT, dev, sizeof(dev)) == 0,
 	      "no single device in %s with tag '%s'", SYSFS_ROOT,
 	      getenv("VFS_TAG") ? getenv("VFS_TAG") : "(any)");
 	/* 6.9+'s in-tree driver has <N>/tag and <N>/device only. */

@@ -208,3 +208,18 @@ int vfs_requestf(char *reply, size_t cap, const char *fmt, ...)
 	va_end(ap);
 	return vfs_request(req, reply, cap);
 }
+
+int vfs_host_wait_line(const char *path, const char *want, int timeout_s)
+{
+	long deadline = now_ms() + timeout_s * 1000L;
+	char reply[256];
+
+	do {
+		if (vfs_requestf(reply, sizeof(reply), "host-read %s", path) ==
+			    VFS_REPLY_OK &&
+		    !strcmp(reply, want))
+			return 0;
+		usleep(50000);
+	} while (now_ms() < deadline);
+	return -1;
+}

@@ -32,6 +32,14 @@ int vfs_request(const char *request, char *reply, size_t cap);
 int vfs_requestf(char *reply, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Polls the first line of SHARED/@path through the host (host-read, never
+ * a guest mount) until it equals @want: 0, or -1 after @timeout_s seconds.
+ * With host-write, a handshake between guests and a host script that the
+ * caches of the mounts under test cannot disturb.
+ */
+int vfs_host_wait_line(const char *path, const char *want, int timeout_s);
+
 /* "ok", "err", "timeout" or "local error". */
 const char *vfs_request_status_name(int status);
 

@@ -2,6 +2,7 @@
 /* Helpers shared by the in-guest test programs. */
 #include "vfsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -378,4 +379,30 @@ int read_u64_file(const char *path, unsigned long long *out)
 		return -1;
 	}
 	return 0;
+}
+
+int vfs_sysfs_device(const char *root, char *out, size_t cap)
+{
+	const char *tag = getenv("VFS_TAG");
+	struct dirent *de;
+	int found = 0;
+	DIR *d = opendir(root);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char t[256];
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (read_str_file(pathf("%s/%s/tag", root, de->d_name), t,
+				  sizeof(t)))
+			continue;
+		if (tag && *tag && strcmp(t, tag))
+			continue;
+		snprintf(out, cap, "%s/%s", root, de->d_name);
+		found++;
+	}
+	closedir(d);
+	return found == 1 ? 0 : -1;
 }

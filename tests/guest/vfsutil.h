@@ -63,4 +63,10 @@ int pin_to_cpu(int cpu);
 int read_u64_file(const char *path, unsigned long long *out);
 int read_str_file(const char *path, char *buf, size_t cap);
 
+/*
+ * The device directory under @root (/sys/fs/virtiofs) whose tag is
+ * $VFS_TAG, or the only one; 0 and its path in @out, -1 if not exactly one.
+ */
+int vfs_sysfs_device(const char *root, char *out, size_t cap);
+
 #endif /* VFS_UTIL_H */

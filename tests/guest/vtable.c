@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vtable counters on|off [DIR]
+ * vtable generation SHAREDIR
+ * vtable forgets [DIR]
+ *
+ * The version table's guest side, seen through
+ * /sys/fs/virtiofs/<N>/version_table/ ($VFS_TAG picks the device).
+ *
+ * counters: a loop of stat(2) on one file.  "on" (a device with a table,
+ * mounted without version_table=off) expects GETATTR/LOOKUP answered
+ * locally: local_replies grows by at least half the loop.  "off" (no
+ * table, or version_table=off) expects local_replies to stay 0.
+ *
+ * generation (with tests/vtable/generation.sh on the host): local replies
+ * first; then the host script gives the table a new generation, as a
+ * restarted daemon would; the next stat must not be answered locally
+ * (everything kept belongs to the old generation), and later ones are
+ * again.  SHAREDIR is a directory of the share, relative to it, holding
+ * .ctl/ for the handshake (host-write/host-read, never the mount).
+ *
+ * forgets: lookups answered locally are owed to the daemon and taken off
+ * the FORGETs of those nodes.  Stats files until their lookups are local,
+ * keeps half of them open, drops the dentry and inode caches (FORGETs for
+ * the other half), and checks that every file still stats and reads right,
+ * the open ones through their descriptors (the daemon must still have
+ * them: a FORGET counted too high would have made it drop them), and that
+ * forgets were adjusted.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "tap.h"
+#include "vfs_request.h"
+#include "vfsutil.h"
+
+#define LOOPS 50
+
+static char dev[512];		/* /sys/fs/virtiofs/<N> */
+
+static unsigned long long counter(const char *name)
+{
+	unsigned long long v = 0;
+
+	if (read_u64_file(pathf("%s/version_table/%s", dev, name), &v))
+		tap_diag("read %s: %s", name, strerror(errno));
+	return v;
+}
+
+/* stat @path @n times; 1 if every one saw @size bytes. */
+static int stat_loop(const char *path, int n, off_t size)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (stat(path, &st) || st.st_size != size) {
+			tap_diag("stat %s: %s, size %lld", path, strerror(errno),
+				 (long long)st.st_size);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int counters(int on, const char *base)
+{
+	char *work = vfs_make_subdir(base, "vtable");
+	const char *f = pathf("%s/f", work);
+	unsigned long long before, after;
+	char state[32] = "";
+
+	tap_plan(5);
+	tap_ok(work && write_file(f, "12345", 5) == 0, "create a file");
+	if (read_str_file(pathf("%s/version_table/state", dev), state,
+			  sizeof(state)))
+		state[0] = '\0';
+	/* on: the table is usable; else absent, unused or waiting. */
+	tap_ok(on == !strcmp(state, "on"),
+	       pathf("version_table/state reads \"%s\"", state));
+	before = counter("local_replies");
+	tap_ok(stat_loop(f, LOOPS, 5), "stat loop sees the file");
+	after = counter("local_replies");
+	tap_diag("local_replies %llu -> %llu, hits %llu, misses %llu, stale %llu",
+		 before, after, counter("hits"), counter("misses"),
+		 counter("stale"));
+	if (on)
+		tap_ok(after - before >= LOOPS / 2,
+		       "table on: the stat loop was answered locally");
+	else
+		tap_ok(after == 0, "table off: nothing answered locally");
+	tap_ok(work && vfs_rmtree(work) == 0, "cleanup");
+	return tap_exit();
+}
+
+static int generation(const char *shared_dir)
+{
+	const char *mnt = getenv("VFS_MNT") ? getenv("VFS_MNT") : "/mnt";
+	const char *f = pathf("%s/%s/f", mnt, shared_dir);
+	unsigned long long gen0, gen1, l0, l1, l2;
+	char reply[256];
+
+	tap_plan(6);
+	tap_ok(write_file(f, "12345", 5) == 0, "create a file");
+	l0 = counter("local_replies");
+	stat_loop(f, LOOPS, 5);
+	l1 = counter("local_replies");
+	tap_ok(l1 - l0 >= LOOPS / 2, "local replies before the new generation");
+
+	gen0 = counter("generation");
+	if (vfs_requestf(reply, sizeof(reply), "host-write %s/.ctl/bump bump 1",
+			 shared_dir) != VFS_REPLY_OK ||
+	    vfs_host_wait_line(pathf("%s/.ctl/bumped", shared_dir), "bumped 1",
+			       120))
+		tap_bail("the host script did not change the generation");
+	gen1 = counter("generation");
+	tap_ok(gen1 != gen0, pathf("generation %llu -> %llu", gen0, gen1));
+
+	l1 = counter("local_replies");
+	tap_ok(stat_loop(f, 1, 5), "stat after the new generation");
+	l2 = counter("local_replies");
+	tap_ok(l2 == l1, pathf("nothing answered locally from the old generation (%llu local replies)",
+			       l2 - l1));
+	stat_loop(f, LOOPS, 5);
+	tap_ok(counter("local_replies") - l2 >= LOOPS / 2,
+	       "local replies again under the new generation");
+	return tap_exit();
+}
+
+#define NFILES 64
+
+static int drop_caches(void)
+{
+	sync();
+	return write_file("/proc/sys/vm/drop_caches", "2", 1);
+}
+
+/* Every file stats with its size, the open ones also via fstat and pread. */
+static int files_intact(const char *work, const int *fds)
+{
+	struct stat st;
+	char buf[NFILES + 1];
+	int i;
+
+	for (i = 0; i < NFILES; i++) {
+		const char *f = pathf("%s/f%d", work, i);
+
+		if (stat(f, &st) || st.st_size != i) {
+			tap_diag("stat %s: %s", f, strerror(errno));
+			return 0;
+		}
+		if (fds[i] >= 0 &&
+		    (fstat(fds[i], &st) || st.st_size != i ||
+		     pread(fds[i], buf, sizeof(buf), 0) != i)) {
+			tap_diag("open f%d: %s", i, strerror(errno));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int forgets(const char *base)
+{
+	char *work = vfs_make_subdir(base, "vtable-forget");
+	unsigned long long adjusted, local;
+	int fds[NFILES];
+	int i, round, ok = 1;
+	char data[NFILES];
+
+	tap_plan(5);
+	memset(data, 'x', sizeof(data));
+	for (i = 0; i < NFILES; i++) {
+		fds[i] = -1;
+		if (!work || write_file(pathf("%s/f%d", work, i), data, i))
+			ok = 0;
+	}
+	tap_ok(ok, "create the files");
+	adjusted = counter("forgets_adjusted");
+	local = counter("local_replies");
+	for (round = 0; round < 3 && ok; round++) {
+		for (i = 0; i < NFILES; i++)
+			stat_loop(pathf("%s/f%d", work, i), 4, i);
+		for (i = 0; i < NFILES && !round; i += 2)
+			fds[i] = open(pathf("%s/f%d", work, i), O_RDONLY);
+		if (drop_caches()) {
+			tap_diag("drop_caches: %s", strerror(errno));
+			ok = 0;
+		}
+		ok = ok && files_intact(work, fds);
+	}
+	tap_ok(ok, "files intact across three rounds of local lookups and dropped caches");
+	tap_ok(counter("local_replies") > local, "lookups answered locally");
+	tap_ok(counter("forgets_adjusted") > adjusted,
+	       pathf("forgets adjusted: %llu",
+		     counter("forgets_adjusted") - adjusted));
+	for (i = 0; i < NFILES; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	tap_ok(work && vfs_rmtree(work) == 0, "cleanup");
+	return tap_exit();
+}
+
+int main(int argc, char **argv)
+{
+	const char *root = getenv("VFS_SYSFS_ROOT") ? getenv("VFS_SYSFS_ROOT") :
+			   "/sys/fs/virtiofs";
+
+	if (vfs_sysfs_device(root, dev, sizeof(dev)))
+		tap_bail("no single virtio-fs device in %s", root);
+	if (argc >= 3 && !strcmp(argv[1], "counters") &&
+	    (!strcmp(argv[2], "on") || !strcmp(argv[2], "off")))
+		return counters(!strcmp(argv[2], "on"),
+				vfs_base_dir(argc - 2, argv + 2));
+	if (argc == 3 && !strcmp(argv[1], "generation"))
+		return generation(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "forgets"))
+		return forgets(vfs_base_dir(argc - 1, argv + 1));
+	fprintf(stderr, "usage: vtable counters on|off [DIR] | vtable generation SHAREDIR | vtable forgets [DIR]\n");
+	return 2;
+}
