@@ -5,6 +5,7 @@
 #   /usr/share/initramfs-tools/scripts/init-top/virtio_fs   rootfstype=virtiofs -> BOOT=virtiofs
 #   /usr/share/initramfs-tools/scripts/virtiofs          mountroot() for a virtio-fs root
 #   /etc/modprobe.d/virtio_fs.conf                       keeps Debian's virtiofs.ko away
+#   /etc/default/grub.d/virtio_fs.cfg                    ... and 6.12's built-in one
 # postinst builds and installs the module for every installed kernel with
 # headers (dkms install) and updates the initramfs; prerm removes it from DKMS.
 #
@@ -30,6 +31,7 @@ install -D -m 0755 scripts/initramfs-tools/hooks/virtio_fs "$it/hooks/virtio_fs"
 install -D -m 0755 scripts/initramfs-tools/scripts/init-top/virtio_fs "$it/scripts/init-top/virtio_fs"
 install -D -m 0644 scripts/initramfs-tools/scripts/virtiofs "$it/scripts/virtiofs"
 install -D -m 0644 scripts/modprobe.d/virtio_fs.conf "$stage/etc/modprobe.d/virtio_fs.conf"
+install -D -m 0644 scripts/grub.d/virtio_fs.cfg "$stage/etc/default/grub.d/virtio_fs.cfg"
 install -D -m 0644 Documentation/root-on-virtiofs.rst "$stage/usr/share/doc/$name-dkms/root-on-virtiofs.rst"
 
 cat >"$stage/DEBIAN/control" <<CONTROL
@@ -39,17 +41,19 @@ Architecture: all
 Maintainer: virtio-fs out-of-tree project <root@localhost>
 Section: kernel
 Priority: optional
-Depends: dkms (>= 3), linux-source-6.1, xz-utils, make, kmod, initramfs-tools
+Depends: dkms (>= 3), linux-source-6.1 | linux-source-6.12, xz-utils, make, kmod, initramfs-tools
 Recommends: linux-headers-amd64
 Installed-Size: $(du -sk "$stage" | cut -f1)
-Description: virtio-fs guest transport for Debian 12's fuse.ko (DKMS)
+Description: virtio-fs guest transport for Debian 12's and 13's fuse (DKMS)
  virtio_fs.ko drives virtio-fs devices (QEMU vhost-user-fs-pci) for the
  kernel's FUSE client and registers the "virtiofs" file system type, in
- place of Debian's own virtiofs.ko, which is blacklisted.  Built by DKMS for
- each installed 6.1 kernel.  Includes initramfs-tools support for a root
+ place of Debian's own virtiofs driver (blacklisted as a module on 6.1,
+ its initcall skipped through GRUB on 6.12, where it is built in).  Built by
+ DKMS for each installed 6.1 or 6.12 kernel.  Includes initramfs-tools support for a root
  file system on virtio-fs: boot with rootfstype=virtiofs root=TAG.
 CONTROL
-echo /etc/modprobe.d/virtio_fs.conf >"$stage/DEBIAN/conffiles"
+printf '%s\n' /etc/modprobe.d/virtio_fs.conf /etc/default/grub.d/virtio_fs.cfg \
+	>"$stage/DEBIAN/conffiles"
 
 cat >"$stage/DEBIAN/postinst" <<POSTINST
 #!/bin/sh
@@ -65,12 +69,16 @@ if [ "$1" = configure ]; then
 	for build in /lib/modules/*/build; do
 		[ -d "$build" ] || continue
 		kver=$(basename "$(dirname "$build")")
-		case "$kver" in 6.1.*) ;; *) continue ;; esac
+		case "$kver" in 6.1.* | 6.12.*) ;; *) continue ;; esac
 		dkms install -m "$NAME" -v "$VERSION" -k "$kver" ||
 			echo "virtio-fs-dkms: building for $kver failed; see /var/lib/dkms/$NAME/$VERSION/build/make.log" >&2
 	done
 	if command -v update-initramfs >/dev/null; then
 		update-initramfs -u -k all
+	fi
+	# initcall_blacklist for 6.12's built-in virtiofs (grub.d/virtio_fs.cfg).
+	if command -v update-grub >/dev/null && [ -d /boot/grub ]; then
+		update-grub || true
 	fi
 fi
 exit 0

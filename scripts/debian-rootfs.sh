@@ -1,15 +1,18 @@
 #!/bin/sh
-# Build (once) and print the path of a minimal Debian 12 tree that a guest can
+# Build (once) and print the path of a minimal Debian tree that a guest can
 # boot from as its root file system on virtio-fs.
 #
-# usage: debian-rootfs.sh [-p "PKG ..."] CACHE_DIR
+# usage: debian-rootfs.sh [-s SUITE] [-p "PKG ..."] CACHE_DIR
+#   -s   bookworm (Debian 12, default) or trixie (Debian 13)
 #   -p   extra packages for debootstrap --include (part of the cache key)
 #
-# The tree is CACHE_DIR/bookworm-<key>, where <key> is a hash of the suite,
+# The tree is CACHE_DIR/<suite>-<key>, where <key> is a hash of the suite,
 # variant and package list: a second call with the same list reuses it.  The
 # mirror is read from this machine's apt configuration (the first source that
-# serves "bookworm" main), or from $VFS_DEBIAN_MIRROR.  Progress goes to
-# stderr, the tree's path alone to stdout.
+# serves "bookworm" main: the same archive serves trixie), or from
+# $VFS_DEBIAN_MIRROR.  Progress goes to stderr, the tree's path alone to
+# stdout.  A trixie tree with gcc-14 is also where the module is built for
+# trixie's kernel (scripts/build-module.sh).
 #
 # Why these packages: --variant=minbase has no init at all.  systemd-sysv is
 # Debian's default init, and what a real guest with its root on virtio-fs
@@ -24,11 +27,19 @@ LAYOUT=1 # bump when the post-debootstrap setup below changes
 BASE_PKGS="systemd-sysv"
 
 extra=""
-if [ "${1:-}" = -p ]; then
-	extra=$2
-	shift 2
-fi
-[ $# -eq 1 ] || { echo "usage: $0 [-p PKGS] CACHE_DIR" >&2; exit 2; }
+while getopts s:p: opt; do
+	case $opt in
+	s) SUITE=$OPTARG ;;
+	p) extra=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || { echo "usage: $0 [-s SUITE] [-p PKGS] CACHE_DIR" >&2; exit 2; }
+case $SUITE in
+bookworm | trixie) ;;
+*) echo "debian-rootfs: unknown suite $SUITE (bookworm or trixie)" >&2; exit 2 ;;
+esac
 cache=$1
 
 log() { echo "debian-rootfs: $*" >&2; }
@@ -52,15 +63,18 @@ fi
 command -v debootstrap >/dev/null ||
 	{ log "debootstrap missing (apt-get install debootstrap)"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { log "debootstrap needs root"; exit 1; }
-mirror=${VFS_DEBIAN_MIRROR:-$("$(dirname "$0")/debian-sources.sh" "$SUITE" | head -n1 | cut -d" " -f1)}
+mirror=${VFS_DEBIAN_MIRROR:-$("$(dirname "$0")/debian-sources.sh" bookworm | head -n1 | cut -d" " -f1)}
 [ -n "$mirror" ] ||
-	{ log "no apt source for $SUITE main found; set VFS_DEBIAN_MIRROR"; exit 1; }
+	{ log "no apt source for bookworm main found; set VFS_DEBIAN_MIRROR"; exit 1; }
 
 tmp=$cache/.tmp-$key
 rm -rf "$tmp"
 log "debootstrap $SUITE ($VARIANT + $pkgs) from $mirror into $tree"
 start=$(date +%s)
-if ! debootstrap --variant="$VARIANT" --include="$pkgs" "$SUITE" "$tmp" "$mirror" \
+# Downloaded packages are kept in $cache/debs for the next tree.
+mkdir -p "$cache/debs"
+if ! debootstrap --variant="$VARIANT" --include="$pkgs" --cache-dir="$cache/debs" \
+	"$SUITE" "$tmp" "$mirror" \
 	>"$cache/debootstrap-$key.log" 2>&1; then
 	log "debootstrap failed; last lines of $cache/debootstrap-$key.log:"
 	tail -n 20 "$cache/debootstrap-$key.log" >&2

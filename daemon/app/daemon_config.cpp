@@ -18,7 +18,6 @@ bool is_ignored_option(const std::string& key) {
                                           "no_posix_lock",
                                           "flock",
                                           "no_flock",
-                                          "sandbox",
                                           "timeout",
                                           "norace",
                                           "announce_submounts",
@@ -64,6 +63,12 @@ std::string apply_option(DaemonConfig& config, const std::string& option) {
         config.readdirplus = true;
     } else if (key == "no_readdirplus") {
         config.readdirplus = false;
+    } else if (key == "sandbox") {
+        auto mode = parse_sandbox_mode(value);
+        if (!mode) {
+            return fmt::format("invalid sandbox '{}' (namespace, chroot, none)", value);
+        }
+        config.sandbox = *mode;
     } else if (key == "log_level") {
         if (value != "debug" && value != "info" && value != "warn" && value != "err" &&
             value != "trace") {
@@ -88,7 +93,8 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     int fd = -1;
     bool foreground = false, debug = false, syslog = false, print_caps = false;
     std::vector<std::string> injects;
-    std::string seccomp = "none";
+    std::string seccomp = kDefaultSeccompMode == SeccompMode::Kill ? "kill" : "none";
+    std::string sandbox;
     bool keep_caps = false;
     std::string socket_group;
     unsigned long rlimit_nofile = 0;
@@ -96,7 +102,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     app.add_option("--fd", fd, "inherited, already listening vhost-user socket");
     app.add_option("-o", options,
                    "options: source=DIR, cache=none|auto|always, writeback, "
-                   "no_writeback, xattr, no_xattr, log_level=LEVEL")
+                   "no_writeback, xattr, no_xattr, sandbox=MODE, log_level=LEVEL")
         ->delimiter(',')
         ->allow_extra_args(false);
     app.add_option("--thread-pool-size", config.thread_pool_size,
@@ -107,8 +113,11 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     app.add_option("--inject", injects,
                    "fault injection rule KIND[=VALUE][:OPCODE][@N] (repeatable; testing only): "
                    "error=ERRNO, delay=MS, drop, bad-len, bad-unique, no-reply");
+    app.add_option("--sandbox", sandbox,
+                   "confinement: namespace (default), chroot or none; same as -o sandbox=")
+        ->check(CLI::IsMember({"namespace", "chroot", "none"}));
     app.add_option("--seccomp", seccomp,
-                   "system call filter: none, log, trap (report and abort) or kill")
+                   "system call filter: kill (default), trap (report and abort), log or none")
         ->check(CLI::IsMember({"none", "log", "trap", "kill"}));
     app.add_flag("--keep-capabilities", keep_caps,
                  "do not drop the capabilities a passthrough server does not need");
@@ -142,6 +151,9 @@ ParseOutcome parse_command_line(int argc, char** argv) {
             return ParseOutcome{std::nullopt, 1};
         }
         config.faults.push_back(*rule);
+    }
+    if (!sandbox.empty()) {
+        config.sandbox = *parse_sandbox_mode(sandbox);
     }
     config.seccomp = *parse_seccomp_mode(seccomp);
     config.drop_capabilities = !keep_caps;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/confinement.hpp"
 #include "app/sandbox.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/fault_rule.hpp"
@@ -23,7 +24,8 @@ struct DaemonConfig {
     unsigned thread_pool_size = 4;
     unsigned max_request_queues = 16;
     std::string log_level = "info";
-    SeccompMode seccomp = SeccompMode::None;
+    SandboxMode sandbox = kDefaultSandboxMode;
+    SeccompMode seccomp = kDefaultSeccompMode;
     bool drop_capabilities = true;
     std::vector<fuse::FaultRule> faults;
     std::vector<std::string> ignored_options; // accepted for virtiofsd compatibility

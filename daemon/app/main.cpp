@@ -1,5 +1,6 @@
 // vfsd: a vhost-user-fs backend serving a host directory over FUSE.
 
+#include "app/confinement.hpp"
 #include "app/daemon_config.hpp"
 #include "app/pooled_handler.hpp"
 #include "app/sandbox.hpp"
@@ -50,7 +51,13 @@ int run(const vfsd::DaemonConfig& config) {
     // Modes the guest asks for are final: it has already applied its umask.
     ::umask(0);
 
-    vfsd::fs::PassthroughFs fs(config.source, {config.writeback, config.xattr});
+    // Everything on the host (the socket above) is open; from here on the
+    // process sees only the shared directory.  Single-threaded until the
+    // server starts: the namespace sandbox forks.
+    auto root = vfsd::enter_sandbox(config.sandbox, config.source);
+    spdlog::info("sandbox {}", vfsd::to_string(config.sandbox));
+    vfsd::fs::PassthroughFs fs(root.source, std::move(root.proc_self_fd),
+                               {config.writeback, config.xattr});
     vfsd::fuse::FuseServerOptions fuse_options;
     fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
     fuse_options.readdirplus = config.readdirplus;
@@ -58,11 +65,13 @@ int run(const vfsd::DaemonConfig& config) {
     vfsd::vhost::FrontendMapper dax_mapper;
     fuse_options.dax = &dax_mapper;
     vfsd::fuse::FuseServer server(fs, fuse_options);
-    // Before any thread exists: capabilities are per thread.
+    // After the sandbox (its mounts need CAP_SYS_ADMIN) and before any thread
+    // exists: capabilities are per thread.
+    const vfsd::HandleAccess handle_access{}; // nothing opens files by handle yet
     if (config.drop_capabilities) {
-        vfsd::drop_capabilities();
+        vfsd::drop_capabilities(handle_access);
     }
-    vfsd::install_seccomp_filter(config.seccomp);
+    vfsd::install_seccomp_filter(config.seccomp, handle_access);
 
     vfsd::vhost::RequestHandler* handler = &server;
     std::unique_ptr<vfsd::fuse::FaultInjector> injector;

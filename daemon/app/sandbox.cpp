@@ -30,11 +30,11 @@ std::optional<SeccompMode> parse_seccomp_mode(std::string_view text) {
 
 #ifdef VFSD_NO_SANDBOX
 
-void drop_capabilities() {
+void drop_capabilities(HandleAccess) {
     spdlog::warn("built without libcap-ng: capabilities are not reduced");
 }
 
-void install_seccomp_filter(SeccompMode mode) {
+void install_seccomp_filter(SeccompMode mode, HandleAccess) {
     if (mode != SeccompMode::None) {
         throw std::runtime_error("built without libseccomp: --seccomp is not available");
     }
@@ -98,6 +98,8 @@ const char* const kAllowedSyscalls[] = {
     "sendto",
     "accept4",
     "eventfd2",
+    "getsockopt",
+    "shutdown",
     // file system
     "openat",
     "openat2",
@@ -147,6 +149,12 @@ const char* const kAllowedSyscalls[] = {
     "fgetxattr",
     "flistxattr",
     "fremovexattr",
+    // the xattr path of symlinks and devices runs in /proc/self/fd
+    "fchdir",
+    "chdir",
+    // the version table lives in a memfd (open_by_handle_at: HandleAccess)
+    "name_to_handle_at",
+    "memfd_create",
     "setfsuid",
     "setfsgid",
     "capget",
@@ -181,24 +189,26 @@ struct SeccompContextDeleter {
 
 } // namespace
 
-void drop_capabilities() {
-    if (::geteuid() != 0) {
+void drop_capabilities(HandleAccess access) {
+    // Root, or the owner of the user namespace the sandbox made.
+    if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE) {
         return;
     }
+    const auto sets =
+        static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET);
     capng_clear(CAPNG_SELECT_BOTH);
-    if (capng_updatev(
-            CAPNG_ADD,
-            static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET),
-            CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_SETGID,
-            CAP_SETUID, CAP_MKNOD, CAP_SETFCAP, -1) != 0 ||
+    if (capng_updatev(CAPNG_ADD, sets, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
+                      CAP_SETGID, CAP_SETUID, CAP_MKNOD, CAP_SETFCAP, -1) != 0 ||
+        (access.open_by_handle && capng_update(CAPNG_ADD, sets, CAP_DAC_READ_SEARCH) != 0) ||
         capng_apply(CAPNG_SELECT_BOTH) != 0) {
         throw std::runtime_error("cannot drop capabilities");
     }
-    spdlog::info("capabilities reduced to chown, dac_override, dac_read_search, fowner, "
-                 "fsetid, setgid, setuid, mknod, setfcap");
+    spdlog::info("capabilities reduced to chown, dac_override, fowner, fsetid, setgid, setuid, "
+                 "mknod, setfcap{}",
+                 access.open_by_handle ? ", dac_read_search" : "");
 }
 
-void install_seccomp_filter(SeccompMode mode) {
+void install_seccomp_filter(SeccompMode mode, HandleAccess access) {
     if (mode == SeccompMode::None) {
         return;
     }
@@ -227,6 +237,10 @@ void install_seccomp_filter(SeccompMode mode) {
         if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0) != 0) {
             throw std::runtime_error(std::string("seccomp: cannot allow ") + name);
         }
+    }
+    if (access.open_by_handle &&
+        seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(open_by_handle_at), 0) != 0) {
+        throw std::runtime_error("seccomp: cannot allow open_by_handle_at");
     }
     if (int err = seccomp_load(ctx.get()); err != 0) {
         throw std::runtime_error(std::string("seccomp_load: ") + std::strerror(-err));

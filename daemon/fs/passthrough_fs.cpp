@@ -1,5 +1,6 @@
 #include "fs/passthrough_fs.hpp"
 
+#include "fs/group_retry.hpp"
 #include "fs/name_check.hpp"
 #include "fs/scoped_credentials.hpp"
 
@@ -72,10 +73,15 @@ PassthroughFs::OpenedSource PassthroughFs::open_source(const std::string& source
 }
 
 PassthroughFs::PassthroughFs(const std::string& source, PassthroughOptions options)
-    : PassthroughFs(open_source(source), options) {}
+    : PassthroughFs(open_source(source),
+                    UniqueFd(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)), options) {}
 
-PassthroughFs::PassthroughFs(OpenedSource root, PassthroughOptions options)
-    : options_(options), proc_self_fd_(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)),
+PassthroughFs::PassthroughFs(const std::string& source, UniqueFd proc_self_fd,
+                             PassthroughOptions options)
+    : PassthroughFs(open_source(source), std::move(proc_self_fd), options) {}
+
+PassthroughFs::PassthroughFs(OpenedSource root, UniqueFd proc_self_fd, PassthroughOptions options)
+    : options_(options), proc_self_fd_(std::move(proc_self_fd)),
       inodes_(std::move(root.fd), root.st) {
     if (!proc_self_fd_) {
         throw std::system_error(errno, std::generic_category(), "open /proc/self/fd");
@@ -130,8 +136,8 @@ Result<Entry> PassthroughFs::lookup(NodeId parent_id, std::string_view name) {
     if (!parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_component(name)) {
-        return Errno{name.size() > NAME_MAX ? ENAMETOOLONG : EINVAL};
+    if (int err = name_error(name, NameUse::Lookup)) {
+        return Errno{err};
     }
     if (parent->type != S_IFDIR) {
         return Errno{ENOTDIR};
@@ -253,6 +259,53 @@ Result<std::string> PassthroughFs::readlink(NodeId node) {
     return target;
 }
 
+// Runs make(dirfd) (0, or -1 with errno) with the caller's fs credentials,
+// and once more through the parent's group if only a supplementary group
+// of the caller's allows it (fs/group_retry.hpp).  0 or errno.
+template <typename Make>
+int PassthroughFs::as_caller(int dirfd, const Caller& caller, std::optional<gid_t>& regroup,
+                             Make&& make) {
+    int err;
+    {
+        ScopedCredentials creds(caller.uid, caller.gid);
+        err = make(dirfd) == 0 ? 0 : last_errno();
+    }
+    auto retry = group_retry(dirfd, caller, err);
+    if (!retry) {
+        return err;
+    }
+    ScopedCredentials creds(caller.uid, retry->fsgid);
+    if (make(dirfd) != 0) {
+        return last_errno();
+    }
+    if (retry->regroup) {
+        regroup = caller.gid;
+    }
+    return 0;
+}
+
+// Gives a just-created entry the group a local file system would have given
+// it.  chown drops set-id bits; put them back.
+void PassthroughFs::set_group(Entry& entry, gid_t gid) {
+    auto node = inodes_.get(entry.node);
+    if (!node) {
+        return;
+    }
+    const Inode& inode = *node;
+    struct stat before;
+    if (::fstatat(inode.fd.get(), "", &before, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 ||
+        ::fchownat(inode.fd.get(), "", static_cast<uid_t>(-1), gid,
+                   AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+        return;
+    }
+    if (inode.type != S_IFLNK && (before.st_mode & (S_ISUID | S_ISGID))) {
+        ::fchmodat(proc_self_fd_.get(), proc_name(inode).c_str(), before.st_mode & 07777, 0);
+    }
+    if (auto st = stat_inode(inode); st.ok()) {
+        entry.attr = *st;
+    }
+}
+
 // MKNOD, MKDIR and SYMLINK: check the parent and the new name, let @make
 // create the entry as the caller (make(dirfd, name) returns 0 or -1 with
 // errno), then look it up.
@@ -263,17 +316,20 @@ Result<Entry> PassthroughFs::make_entry(NodeId parent_id, std::string_view name,
     if (!parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_new_name(name)) {
-        return Errno{EINVAL};
+    if (int err = name_error(name, NameUse::Create)) {
+        return Errno{err};
     }
     const std::string n(name);
-    {
-        ScopedCredentials creds(caller.uid, caller.gid);
-        if (make(parent->fd.get(), n.c_str()) != 0) {
-            return fail();
-        }
+    std::optional<gid_t> regroup;
+    if (int err = as_caller(parent->fd.get(), caller, regroup,
+                            [&](int dirfd) { return make(dirfd, n.c_str()); })) {
+        return Errno{err};
     }
-    return lookup_in(parent, n);
+    auto entry = lookup_in(parent, n);
+    if (entry.ok() && regroup) {
+        set_group(*entry, *regroup);
+    }
+    return entry;
 }
 
 Result<Entry> PassthroughFs::mknod(NodeId parent_id, std::string_view name, mode_t mode, dev_t rdev,
@@ -307,8 +363,8 @@ Result<Entry> PassthroughFs::link(NodeId node, NodeId new_parent_id, std::string
     if (!inode || !parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_new_name(new_name)) {
-        return Errno{EINVAL};
+    if (int err = name_error(new_name, NameUse::Create)) {
+        return Errno{err};
     }
     const std::string n(new_name);
     if (::linkat(inode->fd.get(), "", parent->fd.get(), n.c_str(), AT_EMPTY_PATH) != 0) {
@@ -329,8 +385,8 @@ int PassthroughFs::unlink(NodeId parent_id, std::string_view name) {
     if (!parent) {
         return EBADF;
     }
-    if (!is_valid_new_name(name)) {
-        return EINVAL;
+    if (int err = name_error(name, NameUse::Unlink)) {
+        return err;
     }
     return ::unlinkat(parent->fd.get(), std::string(name).c_str(), 0) == 0 ? 0 : last_errno();
 }
@@ -340,8 +396,8 @@ int PassthroughFs::rmdir(NodeId parent_id, std::string_view name) {
     if (!parent) {
         return EBADF;
     }
-    if (!is_valid_new_name(name)) {
-        return EINVAL;
+    if (int err = name_error(name, NameUse::Rmdir)) {
+        return err;
     }
     return ::unlinkat(parent->fd.get(), std::string(name).c_str(), AT_REMOVEDIR) == 0
                ? 0
@@ -355,11 +411,14 @@ int PassthroughFs::rename(NodeId parent_id, std::string_view name, NodeId new_pa
     if (!parent || !new_parent) {
         return EBADF;
     }
-    if (!is_valid_new_name(name) || !is_valid_new_name(new_name)) {
-        return EINVAL;
-    }
     if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) {
         return EINVAL;
+    }
+    if (int err = name_error(name, NameUse::Rename)) {
+        return err;
+    }
+    if (int err = name_error(new_name, NameUse::Rename)) {
+        return err;
     }
     return ::renameat2(parent->fd.get(), std::string(name).c_str(), new_parent->fd.get(),
                        std::string(new_name).c_str(), flags) == 0
@@ -433,24 +492,28 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     if (!parent) {
         return Errno{EBADF};
     }
-    if (!is_valid_new_name(name)) {
-        return Errno{EINVAL};
+    if (int err = name_error(name, NameUse::Create)) {
+        return Errno{err};
     }
     const std::string n(name);
     UniqueFd fd;
-    {
-        ScopedCredentials creds(caller.uid, caller.gid);
-        // O_NOFOLLOW: an existing symlink under this name must not redirect the
-        // create to a file outside the shared tree.
-        fd.reset(::openat(parent->fd.get(), n.c_str(),
+    std::optional<gid_t> regroup;
+    // O_NOFOLLOW: an existing symlink under this name must not redirect the
+    // create to a file outside the shared tree.
+    const int err = as_caller(parent->fd.get(), caller, regroup, [&](int dirfd) {
+        fd.reset(::openat(dirfd, n.c_str(),
                           open_flags(flags) | O_CREAT | (flags & O_EXCL) | O_NOFOLLOW, mode));
-    }
-    if (!fd) {
-        return fail();
+        return fd ? 0 : -1;
+    });
+    if (err != 0) {
+        return Errno{err};
     }
     auto entry = lookup_in(parent, n);
     if (!entry.ok()) {
         return Errno{entry.error()};
+    }
+    if (regroup) {
+        set_group(*entry, *regroup);
     }
     const HandleId handle = files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(fd)}));
     return std::pair{*entry, handle};
@@ -646,23 +709,35 @@ Result<StatFs> PassthroughFs::statfs(NodeId node) {
 }
 
 // Regular files and directories get their xattrs through an fd opened for
-// reading; other types (symlinks, devices) through the /proc/self/fd path,
-// which resolves to the pinned inode itself without opening it.
+// reading; other types (symlinks, devices) through their /proc/self/fd entry,
+// which resolves to the pinned inode itself without opening it.  A confined
+// daemon reaches /proc only through proc_self_fd, so the path is taken
+// relative to it as the working directory: the one cwd-relative use in vfsd,
+// serialised by a lock because the cwd belongs to the whole process.
 namespace {
+
+std::mutex cwd_mutex;
 
 template <typename FdCall, typename PathCall>
 ssize_t with_xattr_target(const Inode& inode, int proc_self_fd, FdCall fd_call,
                           PathCall path_call) {
-    const std::string proc = "/proc/self/fd/" + std::to_string(inode.fd.get());
+    const std::string entry = std::to_string(inode.fd.get());
     if (inode.type == S_IFREG || inode.type == S_IFDIR) {
-        UniqueFd fd(::openat(proc_self_fd, std::to_string(inode.fd.get()).c_str(),
-                             O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        UniqueFd fd(::openat(proc_self_fd, entry.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         if (!fd) {
             return -1;
         }
         return fd_call(fd.get());
     }
-    return path_call(proc.c_str());
+    std::lock_guard lock(cwd_mutex);
+    if (::fchdir(proc_self_fd) != 0) {
+        return -1;
+    }
+    const ssize_t r = path_call(entry.c_str());
+    const int err = errno;
+    [[maybe_unused]] int back = ::chdir("/");
+    errno = err;
+    return r;
 }
 
 } // namespace

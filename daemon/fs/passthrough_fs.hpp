@@ -27,6 +27,9 @@ class PassthroughFs final : public FileSystem {
 public:
     // Throws std::system_error if source cannot be opened.
     PassthroughFs(const std::string& source, PassthroughOptions options);
+    // The same with the process's /proc/self/fd already open, for a daemon
+    // confined where /proc cannot be reached by path.
+    PassthroughFs(const std::string& source, UniqueFd proc_self_fd, PassthroughOptions options);
 
     void reset() override;
     Result<Entry> lookup(NodeId parent, std::string_view name) override;
@@ -84,7 +87,7 @@ private:
         struct stat st;
     };
     static OpenedSource open_source(const std::string& source);
-    PassthroughFs(OpenedSource root, PassthroughOptions options);
+    PassthroughFs(OpenedSource root, UniqueFd proc_self_fd, PassthroughOptions options);
 
     struct OpenFile {
         UniqueFd fd;
@@ -103,6 +106,9 @@ private:
     template <typename Io>
     Result<std::size_t> file_io(HandleId handle, std::span<const iovec> iov, off_t offset,
                                 Io&& io);
+    template <typename Make>
+    int as_caller(int dirfd, const Caller& caller, std::optional<gid_t>& regroup, Make&& make);
+    void set_group(Entry& entry, gid_t gid);
     template <typename Make>
     Result<Entry> make_entry(NodeId parent_id, std::string_view name, const Caller& caller,
                              Make&& make);

@@ -37,8 +37,13 @@ template <typename T> bool take(SpanReader& in, T& out) {
     return in.read(out);
 }
 
+// Decoding bounds a name only by the longest path; the file system answers
+// names beyond NAME_MAX with ENAMETOOLONG, as Linux does (the guest's FUSE
+// sends names of up to 1024 bytes).
+constexpr std::size_t kWireNameMax = PATH_MAX;
+
 // A final name argument: NUL-terminated and the last bytes of the request.
-std::optional<std::string> take_last_name(SpanReader& in, std::size_t max = NAME_MAX) {
+std::optional<std::string> take_last_name(SpanReader& in, std::size_t max = kWireNameMax) {
     auto name = in.read_string(max);
     if (!name || in.remaining() != 0) {
         return std::nullopt;
@@ -525,7 +530,7 @@ void FuseServer::op_readlink(const fuse_in_header& h, In&, Reply& reply) {
 }
 
 void FuseServer::op_symlink(const fuse_in_header& h, In& in, Reply& reply) {
-    auto name = in.read_string(NAME_MAX);
+    auto name = in.read_string(kWireNameMax);
     auto target = name ? take_last_name(in, PATH_MAX - 1) : std::nullopt;
     if (!target) {
         return reply.error(EINVAL);
@@ -577,7 +582,7 @@ void FuseServer::op_rename(const fuse_in_header& h, In& in, Reply& reply, bool v
         }
         new_dir = arg.newdir;
     }
-    auto old_name = in.read_string(NAME_MAX);
+    auto old_name = in.read_string(kWireNameMax);
     auto new_name = old_name ? take_last_name(in) : std::nullopt;
     if (!new_name) {
         return reply.error(EINVAL);

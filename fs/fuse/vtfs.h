@@ -12,6 +12,7 @@
  *   vtfs_dax.c      the DAX window: shared memory region as a dax_device
  *   vtfs_sysfs.c    /sys/fs/virtiofs/<index>/
  *   vtfs_main.c     module init/exit
+ *   vtfs_compat.c   what differs between kernel 6.1 and 6.12 (and .h)
  *
  * Lifetime: a struct vtfs_device lives as long as its kobject.  References
  * are held by the tag registry (probe to remove), by each fuse_conn using
@@ -34,6 +35,7 @@
 #include "linux/virtio_fs.h"
 
 #include "fuse_i.h"
+#include "vtfs_compat.h"
 
 #define VTFS_NAME		"virtiofs"
 
@@ -175,12 +177,16 @@ void vtfs_fail_device(struct vtfs_device *dev, int error);
 void vtfs_device_release(struct kobject *kobj);
 const char *vtfs_state_name(enum vtfs_state state);
 
-/* vtfs_request.c */
+/* vtfs_compat.c */
 extern const struct fuse_iqueue_ops vtfs_fiq_ops;
+
+/* vtfs_request.c */
 void vtfs_queue_init(struct vtfs_queue *q, struct vtfs_device *dev,
 		     unsigned int index);
 void vtfs_request_done(struct virtqueue *vq);
 void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
+void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req);
+void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req, int err);
 void vtfs_end_refused(struct work_struct *work);
 void vtfs_watchdog(struct work_struct *work);
 void vtfs_arm_watchdog(struct vtfs_device *dev);
@@ -191,10 +197,7 @@ void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev);
 void vtfs_hiprio_done(struct virtqueue *vq);
 void vtfs_hiprio_send(struct work_struct *work);
 void vtfs_hiprio_reclaim(struct vtfs_device *dev);
-void vtfs_wake_forget_and_unlock(struct fuse_iqueue *fiq)
-	__releases(fiq->lock);
-void vtfs_wake_interrupt_and_unlock(struct fuse_iqueue *fiq)
-	__releases(fiq->lock);
+void vtfs_hiprio_kick(struct fuse_iqueue *fiq);
 void vtfs_queue_interrupt(struct fuse_req *req);
 
 /* vtfs_super.c */

@@ -191,7 +191,7 @@ static int vtfs_setup_queues(struct vtfs_device *dev, u32 nr_request)
 	for (i = 0; i < n; i++)
 		names[i] = dev->queues[i].name;
 
-	err = virtio_find_vqs(dev->vdev, n, vqs, callbacks, names, &spread);
+	err = vtfs_find_vqs(dev->vdev, n, vqs, callbacks, names, &spread);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++)

@@ -6,8 +6,9 @@
  * have a queue of their own.  The device writes no reply to them: a buffer
  * coming back only means it may be freed.
  *
- * fuse.ko collects both on the fuse_iqueue (forget_list_head, interrupts)
- * and calls our wake ops with fiq->lock held.  We only schedule a worker;
+ * Both wait on the fuse_iqueue (forget_list_head, interrupts; on 6.1
+ * fuse.ko queues them there, on 6.12 vtfs_compat.c does) and the iqueue
+ * ops only schedule a worker;
  * it drains the iqueue in sleepable context, packing up to
  * VTFS_FORGET_BATCH forgets into one FUSE_BATCH_FORGET, and sends them.
  * If the ring is full, the message waits in dev->hiprio_held until the
@@ -42,26 +43,11 @@ struct vtfs_hiprio_msg {
 	};
 };
 
-static void vtfs_hiprio_kick(struct fuse_iqueue *fiq)
+void vtfs_hiprio_kick(struct fuse_iqueue *fiq)
 {
 	struct vtfs_device *dev = fiq->priv;
 
 	queue_work(vtfs_wq, &dev->hiprio_work);
-}
-
-void vtfs_wake_forget_and_unlock(struct fuse_iqueue *fiq)
-	__releases(fiq->lock)
-{
-	vtfs_hiprio_kick(fiq);
-	spin_unlock(&fiq->lock);
-}
-
-void vtfs_wake_interrupt_and_unlock(struct fuse_iqueue *fiq)
-	__releases(fiq->lock)
-{
-	if (READ_ONCE(vtfs_send_interrupts))
-		vtfs_hiprio_kick(fiq);
-	spin_unlock(&fiq->lock);
 }
 
 /*
@@ -117,6 +103,26 @@ static void vtfs_fill_forgets(struct vtfs_hiprio_msg *msg,
 	}
 }
 
+/*
+ * Take up to @max forgets off fiq's list (fuse.ko's own helper is private
+ * in 6.12).  Caller holds fiq->lock.
+ */
+static struct fuse_forget_link *vtfs_dequeue_forgets(struct fuse_iqueue *fiq,
+						     unsigned int max,
+						     unsigned int *count)
+{
+	struct fuse_forget_link *head = fiq->forget_list_head.next;
+	struct fuse_forget_link **link = &head;
+
+	for (*count = 0; *link && *count < max; (*count)++)
+		link = &(*link)->next;
+	fiq->forget_list_head.next = *link;
+	*link = NULL;
+	if (!fiq->forget_list_head.next)
+		fiq->forget_list_tail = &fiq->forget_list_head;
+	return head;
+}
+
 /* Build the next message from the iqueue; NULL when there is none. */
 static struct vtfs_hiprio_msg *vtfs_hiprio_next(struct vtfs_device *dev)
 {
@@ -142,10 +148,11 @@ static struct vtfs_hiprio_msg *vtfs_hiprio_next(struct vtfs_device *dev)
 		vtfs_fill_interrupt(msg, req);
 		found = true;
 	} else if (fiq->forget_list_head.next) {
-		links = fuse_dequeue_forget(fiq, VTFS_FORGET_BATCH, &count);
-		msg->ih.unique = fuse_get_unique(fiq);
+		links = vtfs_dequeue_forgets(fiq, VTFS_FORGET_BATCH, &count);
 	}
 	spin_unlock(&fiq->lock);
+	if (links)
+		msg->ih.unique = vtfs_get_unique(fiq);
 unlock:
 	spin_unlock(&dev->conn_lock);
 

@@ -2,8 +2,8 @@
 /*
  * virtio_fs.ko: FUSE requests on the request queues.
  *
- * fuse.ko queues a request on fiq->pending and calls
- * ->wake_pending_and_unlock().  We pick the request queue of the current
+ * fuse.ko hands a request to vtfs_send_request() (through the iqueue ops in
+ * vtfs_compat.c, which differ by kernel).  We pick the request queue of the current
  * CPU, describe the request to the device as two scatter-gather lists
  * (device-readable: in header, in args, in pages; device-writable: out
  * header, out args, out pages) and make it available.  Fixed-size args
@@ -62,13 +62,14 @@ static unsigned int vtfs_map_pages(struct scatterlist *sg,
 				   unsigned int bytes)
 {
 	unsigned int n = 0;
-	unsigned int len;
+	unsigned int off, len;
+	struct page *page;
 
-	while (bytes && n < ap->num_pages) {
-		len = min(bytes, ap->descs[n].length);
+	while (bytes && n < vtfs_ap_count(ap)) {
+		page = vtfs_ap_page(ap, n, &off, &len);
+		len = min(bytes, len);
 		if (sg)
-			sg_set_page(&sg[n], ap->pages[n], len,
-				    ap->descs[n].offset);
+			sg_set_page(&sg[n], page, len, off);
 		bytes -= len;
 		n++;
 	}
@@ -254,8 +255,7 @@ static bool vtfs_transient(int err)
  * Fail @req without touching the device.  The submission path may hold
  * fc->bg_lock, which fuse_request_end() takes, so a worker ends it.
  */
-static void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req,
-			int err)
+void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req, int err)
 {
 	req->out.h.error = err;
 	spin_lock(&dev->end_lock);
@@ -357,14 +357,13 @@ static void vtfs_submit_backlog(struct work_struct *work)
 
 static void vtfs_zero_tail(struct fuse_args_pages *ap, unsigned int filled)
 {
-	unsigned int i, len;
+	unsigned int i, off, len;
+	struct page *page;
 
-	for (i = 0; i < ap->num_pages; i++) {
-		len = ap->descs[i].length;
+	for (i = 0; i < vtfs_ap_count(ap); i++) {
+		page = vtfs_ap_page(ap, i, &off, &len);
 		if (filled < len)
-			zero_user_segment(ap->pages[i],
-					  ap->descs[i].offset + filled,
-					  ap->descs[i].offset + len);
+			zero_user_segment(page, off + filled, off + len);
 		filled -= min(filled, len);
 	}
 }
@@ -568,37 +567,14 @@ static struct vtfs_queue *vtfs_pick_queue(struct vtfs_device *dev)
 			    cpu % vtfs_nr_request_queues(dev)];
 }
 
-static void vtfs_wake_pending_and_unlock(struct fuse_iqueue *fiq)
-	__releases(fiq->lock)
+/*
+ * fuse.ko hands over @req (through vtfs_fiq_ops, vtfs_compat.c) with
+ * FR_PENDING clear and its unique id set.
+ */
+void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req)
 {
-	struct vtfs_device *dev = fiq->priv;
-	struct fuse_req *req, *next;
-	struct vtfs_queue *q;
-	LIST_HEAD(reqs);
-
-	list_for_each_entry(req, &fiq->pending, list)
-		clear_bit(FR_PENDING, &req->flags);
-	list_splice_init(&fiq->pending, &reqs);
-	spin_unlock(&fiq->lock);
-
-	q = vtfs_pick_queue(dev);
-	list_for_each_entry_safe(req, next, &reqs, list) {
-		list_del_init(&req->list);
-		vtfs_dispatch(q, req);
-	}
+	vtfs_dispatch(vtfs_pick_queue(dev), req);
 }
-
-static void vtfs_fiq_release(struct fuse_iqueue *fiq)
-{
-	vtfs_put_device(fiq->priv);
-}
-
-const struct fuse_iqueue_ops vtfs_fiq_ops = {
-	.wake_forget_and_unlock		= vtfs_wake_forget_and_unlock,
-	.wake_interrupt_and_unlock	= vtfs_wake_interrupt_and_unlock,
-	.wake_pending_and_unlock	= vtfs_wake_pending_and_unlock,
-	.release			= vtfs_fiq_release,
-};
 
 /* Blocking lock requests wait for other lock holders, not for a device. */
 static bool vtfs_may_wait_forever(struct vtfs_req *vr)

@@ -31,7 +31,37 @@ TEST_CASE("virtiofsd's command line is accepted", "[config]") {
     CHECK(r.config->xattr);
     CHECK(r.config->log_level == "debug");
     CHECK(r.config->thread_pool_size == 0);
-    CHECK(r.config->ignored_options.size() == 3);
+    CHECK(r.config->sandbox == SandboxMode::None);
+    CHECK(r.config->ignored_options.size() == 2);
+}
+
+TEST_CASE("the sandbox and seccomp default to virtiofsd's", "[config][sandbox]") {
+    auto r = parse({"--socket-path=/s", "-o", "source=/x"});
+    REQUIRE(r.config);
+    CHECK(r.config->sandbox == kDefaultSandboxMode);
+    CHECK(r.config->seccomp == kDefaultSeccompMode);
+#ifndef VFSD_SANITIZER_BUILD
+    CHECK(r.config->sandbox == SandboxMode::Namespace);
+    CHECK(r.config->seccomp == SeccompMode::Kill);
+#endif
+    CHECK(r.config->drop_capabilities);
+}
+
+TEST_CASE("--sandbox and -o sandbox= choose the confinement", "[config][sandbox]") {
+    auto chroot = parse({"--socket-path=/s", "-o", "source=/x", "--sandbox=chroot"});
+    REQUIRE(chroot.config);
+    CHECK(chroot.config->sandbox == SandboxMode::Chroot);
+    auto alias = parse({"--socket-path=/s", "-o", "source=/x,sandbox=chroot"});
+    REQUIRE(alias.config);
+    CHECK(alias.config->sandbox == SandboxMode::Chroot);
+    CHECK(alias.config->ignored_options.empty());
+    auto none = parse({"--socket-path=/s", "-o", "source=/x", "--sandbox", "none",
+                       "--seccomp=none"});
+    REQUIRE(none.config);
+    CHECK(none.config->sandbox == SandboxMode::None);
+    CHECK(none.config->seccomp == SeccompMode::None);
+    CHECK_FALSE(parse({"--socket-path=/s", "-o", "source=/x", "--sandbox=jail"}).config);
+    CHECK_FALSE(parse({"--socket-path=/s", "-o", "source=/x,sandbox=jail"}).config);
 }
 
 TEST_CASE("bad command lines are refused", "[config]") {

@@ -240,6 +240,18 @@ TEST_CASE("requests before INIT fail with EIO", "[fuse]") {
     CHECK(x.header().error == -EIO);
 }
 
+TEST_CASE("names longer than NAME_MAX reach the file system", "[fuse][errno]") {
+    // The file system, not decoding, answers them (ENAMETOOLONG, not EINVAL).
+    FakeFs fs;
+    fuse::FuseServer server(fs, options());
+    init(server);
+    const std::string name(1024, 'n');
+    Exchange x(FUSE_MKDIR, 1);
+    x.arg(fuse_mkdir_in{}).name(name).run(server);
+    CHECK(fs.last_name == name);
+    CHECK(x.header().error == -EEXIST);
+}
+
 TEST_CASE("truncated and oversized requests get EINVAL", "[fuse]") {
     FakeFs fs;
     fuse::FuseServer server(fs, options());

@@ -72,7 +72,7 @@ TEST_CASE("names with '/' are refused everywhere", "[passthrough][confinement]")
     fs::Caller me{0, 0, 0};
     CHECK(pfs.lookup(fs::kRootNode, "../outside").error() == EINVAL);
     CHECK(pfs.lookup(fs::kRootNode, "sub/../../outside").error() == EINVAL);
-    CHECK(pfs.lookup(fs::kRootNode, "").error() == EINVAL);
+    CHECK(pfs.lookup(fs::kRootNode, "").error() == ENOENT);
     CHECK(pfs.mkdir(fs::kRootNode, "../outside/x", 0755, me).error() == EINVAL);
     CHECK(pfs.create(fs::kRootNode, "a/b", O_RDWR, 0644, me).error() == EINVAL);
     CHECK(pfs.unlink(fs::kRootNode, "../outside/secret") == EINVAL);
@@ -82,14 +82,46 @@ TEST_CASE("names with '/' are refused everywhere", "[passthrough][confinement]")
     CHECK_FALSE(stdfs::exists(s.outside / "x"));
 }
 
-TEST_CASE("'.' and '..' cannot be created, removed or renamed", "[passthrough][confinement]") {
+TEST_CASE("'.' and '..' get the errno Linux gives for them", "[passthrough][confinement]") {
     Scratch s;
     auto pfs = make_fs(s);
     fs::Caller me{0, 0, 0};
-    CHECK(pfs.mkdir(fs::kRootNode, "..", 0755, me).error() == EINVAL);
+    CHECK(pfs.mkdir(fs::kRootNode, "..", 0755, me).error() == EEXIST);
+    CHECK(pfs.mknod(fs::kRootNode, ".", S_IFREG | 0644, 0, me).error() == EEXIST);
+    CHECK(pfs.symlink(fs::kRootNode, "..", "t", me).error() == EEXIST);
+    CHECK(pfs.create(fs::kRootNode, ".", O_RDWR, 0644, me).error() == EEXIST);
     CHECK(pfs.rmdir(fs::kRootNode, ".") == EINVAL);
-    CHECK(pfs.unlink(fs::kRootNode, "..") == EINVAL);
-    CHECK(pfs.rename(fs::kRootNode, "..", fs::kRootNode, "x", 0) == EINVAL);
+    CHECK(pfs.rmdir(fs::kRootNode, "..") == ENOTEMPTY);
+    CHECK(pfs.unlink(fs::kRootNode, "..") == EISDIR);
+    CHECK(pfs.rename(fs::kRootNode, "..", fs::kRootNode, "x", 0) == EBUSY);
+    CHECK(pfs.rename(fs::kRootNode, "file", fs::kRootNode, ".", 0) == EBUSY);
+    CHECK(stdfs::exists(s.root / "file"));
+    CHECK(stdfs::exists(s.outside / "secret"));
+}
+
+TEST_CASE("names longer than NAME_MAX get ENAMETOOLONG", "[passthrough][errno]") {
+    Scratch s;
+    auto pfs = make_fs(s);
+    fs::Caller me{0, 0, 0};
+    const std::string longest(NAME_MAX, 'n');
+    const std::string too_long(NAME_MAX + 1, 'n');
+    auto file = pfs.lookup(fs::kRootNode, "file");
+    REQUIRE(file.ok());
+    CHECK(pfs.lookup(fs::kRootNode, too_long).error() == ENAMETOOLONG);
+    CHECK(pfs.mkdir(fs::kRootNode, too_long, 0755, me).error() == ENAMETOOLONG);
+    CHECK(pfs.mknod(fs::kRootNode, too_long, S_IFREG | 0644, 0, me).error() == ENAMETOOLONG);
+    CHECK(pfs.symlink(fs::kRootNode, too_long, "t", me).error() == ENAMETOOLONG);
+    CHECK(pfs.create(fs::kRootNode, too_long, O_RDWR, 0644, me).error() == ENAMETOOLONG);
+    CHECK(pfs.link(file->node, fs::kRootNode, too_long).error() == ENAMETOOLONG);
+    CHECK(pfs.unlink(fs::kRootNode, too_long) == ENAMETOOLONG);
+    CHECK(pfs.rmdir(fs::kRootNode, too_long) == ENAMETOOLONG);
+    CHECK(pfs.rename(fs::kRootNode, "file", fs::kRootNode, too_long, 0) == ENAMETOOLONG);
+    CHECK(pfs.rename(fs::kRootNode, too_long, fs::kRootNode, "x", 0) == ENAMETOOLONG);
+    // NAME_MAX itself is a valid name.
+    auto made = pfs.mkdir(fs::kRootNode, longest, 0755, me);
+    REQUIRE(made.ok());
+    CHECK(pfs.rename(fs::kRootNode, longest, fs::kRootNode, "short", 0) == 0);
+    CHECK(stdfs::is_directory(s.root / "short"));
 }
 
 TEST_CASE("symlinks are never followed on the host", "[passthrough][confinement]") {
@@ -265,7 +297,7 @@ TEST_CASE("hard links stay inside the shared directory", "[passthrough][confinem
     REQUIRE(sub.ok());
     // LINK names an existing node (inside by construction) and a new name.
     CHECK(pfs.link(file->node, fs::kRootNode, "../outside/stolen").error() == EINVAL);
-    CHECK(pfs.link(file->node, sub->node, "..").error() == EINVAL);
+    CHECK(pfs.link(file->node, sub->node, "..").error() == EEXIST);
     CHECK_FALSE(stdfs::exists(s.outside / "stolen"));
     auto linked = pfs.link(file->node, sub->node, "twin");
     REQUIRE(linked.ok());
