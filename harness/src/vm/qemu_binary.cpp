@@ -10,7 +10,8 @@
 namespace vfs {
 
 bool needs_patched_qemu(const RunOptions& o) {
-    return o.qemu.empty() && o.uses_daemon() && parse_cache_size(o.cache_size) != 0;
+    return o.qemu.empty() && o.uses_daemon() &&
+           (parse_cache_size(o.cache_size) != 0 || !o.device_props.empty());
 }
 
 std::string last_line(const std::string& out) {

@@ -85,6 +85,9 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
         if (parse_cache_size(o.cache_size) != 0) {
             dev += ",cache-size=" + o.cache_size;
         }
+        for (const auto& p : o.device_props) {
+            dev += "," + p;
+        }
         a.insert(a.end(), {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()),
                            "-device", dev});
     }

@@ -29,6 +29,9 @@ struct RunOptions {
     std::string qemu;
     // vhost-user-fs-pci cache-size= (the DAX window), as given; "0": none.
     std::string cache_size = "0";
+    // More vhost-user-fs-pci properties, "name=value" each, e.g. the version
+    // table's "version-table-size=16M" (which needs the patched QEMU).
+    std::vector<std::string> device_props;
     bool keep_logs = false;
     bool quiet = false; // stream only the command's output, not the whole console
     std::string command;
