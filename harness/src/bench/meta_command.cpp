@@ -135,7 +135,7 @@ int meta_bench_command(const ProjectPaths& paths, const BenchOptions& o) {
             break;
         }
         const auto col_dir = out / ("col-" + col.id);
-        fs::create_directories(col_dir);
+        fs::create_directories(col_dir / "share"); // RunOptions checks that it exists
         MetaColumnRun run{col.id, "completed", "", 0};
         auto ro = column_run_options(o, col, col_dir / "share");
         try {
