@@ -8,7 +8,9 @@
 #     the guest shuts down cleanly;
 #  2. root=TAG naming no device: a clear console message and a rescue shell;
 #  3. a daemon that never answers (vfsd dropping FUSE_INIT): the same,
-#     instead of a hang.
+#     instead of a hang;
+#  4-5. a busybox root (init not systemd): refused at once without /bin/sh,
+#     else CMD runs from the agent's init wrapper (busybox-root.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 harness=build/bin/vfs-harness
@@ -23,7 +25,7 @@ not_ok() {
 latest_console() { ls -td "$results"/*-boot/ 2>/dev/null | head -n1 | sed 's|/$|/console.log|'; }
 
 echo "TAP version 13"
-echo "1..3"
+echo "1..5"
 
 # 1. Real boot.  The nonce proves the file is this run's.
 nonce="rootboot-$(date +%s)-$$"
@@ -68,6 +70,8 @@ if [ $status -eq 125 ] && grep -q "host daemon does not answer" "$console" &&
 else
 	not_ok 3 "dead daemon (harness status $status, console $console)"
 fi
+
+RESULTS=$results tests/rootboot/busybox-root.sh 4 || fails=$((fails + 1))
 
 [ $fails -eq 0 ] && rm -rf "$results"
 exit $((fails > 0))

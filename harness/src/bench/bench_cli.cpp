@@ -1,6 +1,7 @@
 #include "bench/bench_cli.hpp"
 
 #include "bench/bench_plan.hpp"
+#include "bench/meta_plan.hpp"
 #include "vm/run_options.hpp"
 
 #include <fmt/format.h>
@@ -63,6 +64,29 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
                   "only re-render table.md and charts from an existing bench.json (no guests)")
         ->check(CLI::ExistingFile);
     b->add_flag("-v,--verbose", o.verbose, "stream the guest consoles");
+    b->add_flag("--metadata", o.metadata,
+                "metadata workloads (git status, git diff --stat, find, stat storm, "
+                "header loop) on a linux-source tree instead of fio; writes meta.json, "
+                "table.md, meta.svg");
+    std::vector<std::string> meta_ids;
+    for (const auto& c : meta_columns()) {
+        meta_ids.push_back(c.id);
+    }
+    b->add_option("--meta-column", o.meta_columns, "--metadata columns, in table order")
+        ->delimiter(',')
+        ->check(CLI::IsMember(meta_ids))
+        ->capture_default_str();
+    b->add_option("--meta-workload", o.meta_workloads, "--metadata workloads")
+        ->delimiter(',')
+        ->check(CLI::IsMember(meta_workloads()))
+        ->capture_default_str();
+    b->add_option("--meta-subtree", o.meta_subtrees,
+                  "--metadata tree: directories of /usr/src/linux-source-*.tar.xz")
+        ->delimiter(',')
+        ->capture_default_str();
+    b->add_option("--meta-repeat", o.meta_repeats, "--metadata: timed runs per cell")
+        ->check(CLI::Range(1, 50))
+        ->capture_default_str();
     return b;
 }
 

@@ -26,6 +26,13 @@ struct BenchOptions {
     std::string render;       // re-render this bench.json instead of running guests
     bool verbose = false;     // stream the guest consoles
     std::string command_line; // as typed, for the record
+    // --metadata: the metadata workloads (meta_command.hpp) instead of fio.
+    bool metadata = false;
+    std::vector<std::string> meta_columns = {"none", "auto", "always", "vtable", "9p"};
+    std::vector<std::string> meta_workloads = {"git-status", "git-diff-stat", "find", "statstorm",
+                                               "headerloop"};
+    std::vector<std::string> meta_subtrees = {"fs", "include/linux"};
+    int meta_repeats = 3;
 };
 
 // Declares `vfs-harness bench`, bound to `o` (which must outlive app).

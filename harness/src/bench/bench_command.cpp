@@ -4,6 +4,7 @@
 #include "bench/bench_plan.hpp"
 #include "bench/bench_progress.hpp"
 #include "bench/bench_results.hpp"
+#include "bench/meta_command.hpp"
 #include "report/bench_chart.hpp"
 #include "report/bench_report.hpp"
 #include "util/child_process.hpp"
@@ -101,6 +102,9 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
 int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     if (!o.render.empty()) {
         return render_only(o);
+    }
+    if (o.metadata) {
+        return meta_bench_command(paths, o);
     }
     BenchResults res;
     if (!o.rows.empty()) {

@@ -3,6 +3,7 @@
 #include "boot/debian_rootfs.hpp"
 #include "boot/guest_agent.hpp"
 #include "boot/root_boot_image.hpp"
+#include "boot/root_init.hpp"
 #include "util/run_directory.hpp"
 #include "util/string_util.hpp"
 #include "vm/guest_session.hpp"
@@ -24,6 +25,39 @@ constexpr int kShutdownGraceSec = 90;
 // What the kernel prints as its very last line after a clean poweroff.
 constexpr std::string_view kPowerDownLine = "reboot: Power down";
 
+// vfs-agent.service only runs under systemd; on any other init the agent
+// runs as PID 1 from its wrapper instead, so CMD never waits for a unit that
+// nothing starts.  False (after saying why) when neither can work.
+bool choose_agent_start(const fs::path& root, RootBootOptions& opts) {
+    const auto wanted = init_from_cmdline(opts.append);
+    const auto init = detect_root_init(root, wanted);
+    if (init.kind == RootInit::Kind::Missing) {
+        spdlog::error("boot: {} has no {} (or it is a dangling link): not a root file system",
+                      root.string(), wanted);
+        return false;
+    }
+    if (!opts.install_agent || init.kind == RootInit::Kind::Systemd) {
+        return true;
+    }
+    if (opts.append.find("init=") != std::string::npos) {
+        spdlog::error("boot: --append sets init={} ({}), which is not systemd: nothing would "
+                      "start the agent, so CMD would never run",
+                      wanted, init.resolved);
+        return false;
+    }
+    if (!root_has_shell(root)) {
+        spdlog::error("boot: {}'s {} is {}, not systemd, so CMD has to run from the agent's "
+                      "init wrapper ({}), a shell script; but the tree has no /bin/sh",
+                      root.string(), wanted, init.resolved, kAgentInitPath);
+        return false;
+    }
+    spdlog::info("boot: {} is {}, not systemd: CMD runs from the agent's init wrapper (init={}) "
+                 "instead of the tree's init",
+                 wanted, init.resolved, kAgentInitPath);
+    opts.agent_as_init = true;
+    return true;
+}
+
 } // namespace
 
 bool console_shows_power_down(const std::string& console) {
@@ -32,8 +66,7 @@ bool console_shows_power_down(const std::string& console) {
 
 int boot_command(const ProjectPaths& paths, RootBootOptions opts, const std::string& results) {
     fs::path root = opts.root ? fs::absolute(*opts.root) : DebianRootfs(paths).ensure();
-    if (!fs::exists(root / "sbin/init") && !fs::is_symlink(root / "sbin/init")) {
-        spdlog::error("boot: {} has no /sbin/init: not a root file system", root.string());
+    if (!choose_agent_start(root, opts)) {
         return 2;
     }
     if (opts.install_agent) {

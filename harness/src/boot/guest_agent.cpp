@@ -29,6 +29,8 @@ void GuestAgent::install(const std::string& command) const {
     fs::create_directories(dir / "tests");
     fs::copy_file(guest_src / "vfs-agent", dir / "agent");
     fs::permissions(dir / "agent", fs::perms(0755));
+    fs::copy_file(guest_src / "vfs-agent-init", dir / "init");
+    fs::permissions(dir / "init", fs::perms(0755));
     fs::remove(unit(), ec);
     fs::copy_file(guest_src / "vfs-agent.service", unit());
     write_file((dir / "run.sh").string(), "#!/bin/sh\n" + command + "\n");

@@ -10,8 +10,9 @@ namespace vfs {
 // The guest half of `boot`, written into the guest's root tree before the
 // boot: the unit /etc/systemd/system/vfs-agent.service (started only when
 // the kernel command line says systemd.wants=vfs-agent.service) and
-// /usr/local/lib/vfs-agent/ with the agent script, run.sh (the command) and
-// tests/ (a copy of build/guest/, the in-guest test programs).
+// /usr/local/lib/vfs-agent/ with the agent script, init (the wrapper that
+// runs it as PID 1 on a root whose init is not systemd), run.sh (the
+// command) and tests/ (a copy of build/guest/, the in-guest test programs).
 class GuestAgent {
 public:
     GuestAgent(const ProjectPaths& paths, std::filesystem::path root);

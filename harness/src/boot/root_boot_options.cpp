@@ -41,7 +41,9 @@ std::string root_boot_cmdline(const RootBootOptions& o) {
     if (!o.rootflags.empty()) {
         s += " rootflags=" + o.rootflags;
     }
-    if (o.install_agent) {
+    if (o.install_agent && o.agent_as_init) {
+        s += fmt::format(" init={}", kAgentInitPath);
+    } else if (o.install_agent) {
         s += " systemd.wants=vfs-agent.service";
     }
     // No getty on the serial line (guest requests use it), none on the

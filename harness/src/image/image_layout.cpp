@@ -143,11 +143,19 @@ ImageManifest describe_image(const ImageInputs& in) {
                                  "--allow-missing-module for an image without it");
     }
 
-    // fio and the shared libraries it needs
+    // fio, git (builtins only: status and diff need no git-core helpers) and
+    // the shared libraries they need
     m.add_host_file("/usr/bin/fio", in.fio, 0755);
-    for (const auto& lib : shared_libraries_of(in.fio)) {
-        if (!m.contains(lib)) {
-            m.add_host_file(lib, lib, 0755);
+    std::vector<std::string> dynamic = {in.fio};
+    if (!in.git.empty() && fs::exists(in.git)) {
+        m.add_host_file("/usr/bin/git", in.git, 0755);
+        dynamic.push_back(in.git);
+    }
+    for (const auto& bin : dynamic) {
+        for (const auto& lib : shared_libraries_of(bin)) {
+            if (!m.contains(lib)) {
+                m.add_host_file(lib, lib, 0755);
+            }
         }
     }
 

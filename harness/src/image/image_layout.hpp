@@ -11,12 +11,15 @@ namespace vfs {
 
 // Bump whenever describe_image() changes what it puts where: it is part of
 // the cache key, so old images are rebuilt.
-inline constexpr int kImageLayoutVersion = 1;
+inline constexpr int kImageLayoutVersion = 2;
 
 struct ImageInputs {
     ProjectPaths paths;
     std::string busybox = "/bin/busybox";
     std::string fio = "/usr/bin/fio";
+    // The metadata benchmark's git status / git diff; left out when the host
+    // has none (that benchmark then says so).
+    std::string git = "/usr/bin/git";
     bool allow_missing_module = false;
 };
 

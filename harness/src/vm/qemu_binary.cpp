@@ -11,7 +11,8 @@ namespace vfs {
 
 bool needs_patched_qemu(const RunOptions& o) {
     return o.qemu.empty() && o.uses_daemon() &&
-           (parse_cache_size(o.cache_size) != 0 || parse_version_table_size(o.version_table) != 0);
+           (parse_cache_size(o.cache_size) != 0 ||
+            parse_version_table_size(o.version_table) != 0 || !o.device_props.empty());
 }
 
 std::string last_line(const std::string& out) {

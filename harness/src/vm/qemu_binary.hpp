@@ -7,8 +7,9 @@
 
 namespace vfs {
 
-// Whether `o` asks for a DAX window but names no QEMU: Debian's 7.2 has no
-// cache-size property, so such a boot needs our patched build.
+// Whether `o` asks for a DAX window or other device properties of our patch
+// series but names no QEMU: Debian's 7.2 has neither, so such a boot needs
+// our patched build.
 bool needs_patched_qemu(const RunOptions& o);
 
 // The last non-empty line of `out` (build-qemu-dax.sh prints the binary's

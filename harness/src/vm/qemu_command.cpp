@@ -96,6 +96,9 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
         if (parse_version_table_size(o.version_table) != 0) {
             dev += ",version-table-size=" + o.version_table;
         }
+        for (const auto& p : o.device_props) {
+            dev += "," + p;
+        }
         a.insert(a.end(), {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()),
                            "-device", dev});
     }

@@ -32,6 +32,9 @@ struct RunOptions {
     // vhost-user-fs-pci version-table-size= and vfsd --version-table=, as
     // given (Documentation/version-table.rst); "0": none.
     std::string version_table = "0";
+    // More vhost-user-fs-pci properties, "name=value" each, e.g. the version
+    // table's "version-table-size=16M" (which needs the patched QEMU).
+    std::vector<std::string> device_props;
     bool keep_logs = false;
     bool quiet = false; // stream only the command's output, not the whole console
     std::string command;
