@@ -100,6 +100,9 @@ for mods in "$tmp/x/lib/modules/$release" "$tmp/x/usr/lib/modules/$release"; do
 	[ -d "$mods" ] && mv "$mods" "$OUT/modules"
 done
 [ -d "$OUT/modules" ] || { log "no lib/modules/$release in the image package"; exit 1; }
+# trixie ships xz-compressed modules; the guest image loads them with
+# busybox insmod, which takes plain ELF only, so unpack them once here.
+find "$OUT/modules" -name '*.ko.xz' -exec xz -d {} +
 
 if [ "$KERNEL" = bookworm ]; then
 	headers=/usr/src/linux-headers-$release
