@@ -77,6 +77,10 @@ std::vector<std::string> add_modules(ImageManifest& m, const fs::path& modules_d
             continue;
         }
         auto it = index.find(name);
+        // fscache is part of netfs.ko since Linux 6.4 (Debian 13's 6.12).
+        if (it == index.end() && name == "fscache" && index.count("netfs")) {
+            continue;
+        }
         if (it == index.end()) {
             throw std::runtime_error(
                 fmt::format("module {}.ko not found under {}", name, modules_dir.string()));
