@@ -47,7 +47,7 @@ TEST_CASE("the sandbox and seccomp default to virtiofsd's", "[config][sandbox]")
     CHECK(r.config->drop_capabilities);
 }
 
-TEST_CASE("--sandbox and -o sandbox= choose the confinement", "[config][sandbox]") {
+TEST_CASE("option sandbox: --sandbox and -o sandbox= choose the confinement", "[config][sandbox]") {
     auto chroot = parse({"--socket-path=/s", "-o", "source=/x", "--sandbox=chroot"});
     REQUIRE(chroot.config);
     CHECK(chroot.config->sandbox == SandboxMode::Chroot);
@@ -76,7 +76,7 @@ TEST_CASE("bad command lines are refused", "[config]") {
     CHECK(fd.config->cache == fuse::CacheMode::None);
 }
 
-TEST_CASE("--version-table and -o version_table", "[config][vtable]") {
+TEST_CASE("option version table: --version-table and -o version_table", "[config][vtable]") {
     const std::vector<std::string> base = {"--socket-path=/s", "-o", "source=/x"};
     auto with = [&](std::vector<std::string> extra) {
         auto args = base;

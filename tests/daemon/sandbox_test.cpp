@@ -97,7 +97,7 @@ TEST_CASE("vfsd runs confined by default", "[sandbox]") {
     CHECK(vfsd.stop() >= 0);
 }
 
-TEST_CASE("--sandbox=chroot and none still filter system calls", "[sandbox]") {
+TEST_CASE("sandbox=chroot and sandbox=none still filter system calls", "[sandbox]") {
     const char* mode = GENERATE("chroot", "none");
     if (std::string(mode) == "chroot" && ::geteuid() != 0) {
         return; // chroot needs root; covered by the root run
