@@ -172,10 +172,8 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         GuestSession session(paths, ro, col_dir);
         GuestSession::Hooks hooks;
         hooks.on_line = [&](std::string_view line, ConsoleMonitor::LineKind kind) {
-            if (o.verbose && kind != ConsoleMonitor::LineKind::DmesgOutput) {
-                std::fwrite(line.data(), 1, line.size(), stdout);
-                std::fputc('\n', stdout);
-                std::fflush(stdout);
+            if (o.verbose) {
+                echo_console_line(line, kind, false);
             }
             if (kind != ConsoleMonitor::LineKind::CommandOutput) {
                 return;

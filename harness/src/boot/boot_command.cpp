@@ -95,13 +95,7 @@ int boot_command(const ProjectPaths& paths, RootBootOptions opts, const std::str
     GuestSession session(paths, run, run_dir);
     GuestSession::Hooks hooks;
     hooks.on_line = [&](std::string_view line, ConsoleMonitor::LineKind kind) {
-        bool show = run.quiet ? kind == ConsoleMonitor::LineKind::CommandOutput
-                              : kind != ConsoleMonitor::LineKind::DmesgOutput;
-        if (show) {
-            std::fwrite(line.data(), 1, line.size(), stdout);
-            std::fputc('\n', stdout);
-            std::fflush(stdout);
-        }
+        echo_console_line(line, kind, run.quiet);
     };
     auto res = session.run(hooks);
 

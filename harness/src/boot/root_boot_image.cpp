@@ -24,19 +24,9 @@ ImageManifest describe_root_boot_image(const ProjectPaths& p, const std::string&
                     (p.root / "scripts" / "initramfs-tools" / "scripts" / "virtiofs").string(),
                     0644);
 
-    m.add_host_file("/bin/busybox", busybox, 0755);
-    for (const auto& applet : split_ws(capture_output({busybox, "--list-full"}))) {
-        auto guest = "/" + applet;
-        if (guest != "/bin/busybox" && !m.contains(guest)) {
-            m.add_symlink(guest, "/bin/busybox");
-        }
-    }
+    add_busybox(m, busybox);
 
-    if (!fs::exists(p.release_file())) {
-        throw std::runtime_error("guest kernel missing: " + p.release_file().string() +
-                                 " (run `make kernel`)");
-    }
-    auto release = std::string(trim(read_file(p.release_file().string())));
+    auto release = guest_kernel_release(p);
     std::string list;
     for (const auto& guest : add_modules(m, p.modules_dir(), release, base_modules())) {
         list += guest + "\n";

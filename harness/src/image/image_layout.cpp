@@ -106,6 +106,24 @@ std::string lines(const std::vector<std::string>& v) {
 
 } // namespace
 
+void add_busybox(ImageManifest& m, const std::string& busybox) {
+    m.add_host_file("/bin/busybox", busybox, 0755);
+    for (const auto& applet : split_ws(capture_output({busybox, "--list-full"}))) {
+        auto guest = "/" + applet;
+        if (guest != "/bin/busybox" && !m.contains(guest)) {
+            m.add_symlink(guest, "/bin/busybox");
+        }
+    }
+}
+
+std::string guest_kernel_release(const ProjectPaths& p) {
+    if (!fs::exists(p.release_file())) {
+        throw std::runtime_error("guest kernel missing: " + p.release_file().string() +
+                                 " (run `make kernel`)");
+    }
+    return std::string(trim(read_file(p.release_file().string())));
+}
+
 ImageManifest describe_image(const ImageInputs& in) {
     const auto& p = in.paths;
     ImageManifest m;
@@ -119,20 +137,10 @@ ImageManifest describe_image(const ImageInputs& in) {
     m.add_host_file("/init", p.init_script().string(), 0755);
 
     // busybox and its applets
-    m.add_host_file("/bin/busybox", in.busybox, 0755);
-    for (const auto& applet : split_ws(capture_output({in.busybox, "--list-full"}))) {
-        auto guest = "/" + applet;
-        if (guest != "/bin/busybox" && !m.contains(guest)) {
-            m.add_symlink(guest, "/bin/busybox");
-        }
-    }
+    add_busybox(m, in.busybox);
 
     // kernel modules, with load lists the init script reads
-    if (!fs::exists(p.release_file())) {
-        throw std::runtime_error("guest kernel missing: " + p.release_file().string() +
-                                 " (run `make kernel`)");
-    }
-    auto release = std::string(trim(read_file(p.release_file().string())));
+    auto release = guest_kernel_release(p);
     m.add_inline("/lib/vfs/modules-base.list",
                  lines(add_modules(m, p.modules_dir(), release, base_modules())));
     m.add_inline("/lib/vfs/modules-debian.list",

@@ -44,6 +44,10 @@ std::vector<std::filesystem::path> files_below(const std::filesystem::path& dir)
 std::vector<std::string> add_modules(ImageManifest& m, const std::filesystem::path& modules_dir,
                                      const std::string& release,
                                      const std::vector<std::string>& names);
+// Adds busybox at /bin/busybox and a symlink for each of its applets.
+void add_busybox(ImageManifest& m, const std::string& busybox);
+// The guest kernel's release (build/kernel*/release); throws if it is not fetched.
+std::string guest_kernel_release(const ProjectPaths& p);
 
 // Collects everything the guest image holds (see Documentation/guest-contract.rst).
 // Runs `busybox --list-full` and `ldd fio`; throws with a clear message when an

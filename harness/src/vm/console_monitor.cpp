@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdio>
 
 namespace vfs {
 
@@ -109,6 +110,16 @@ ConsoleMonitor::LineKind ConsoleMonitor::feed(std::string_view raw) {
         return LineKind::CommandOutput;
     }
     return looks_like_kernel_line(line) ? LineKind::Kernel : LineKind::Other;
+}
+
+void echo_console_line(std::string_view line, ConsoleMonitor::LineKind kind, bool only_command) {
+    bool show = only_command ? kind == ConsoleMonitor::LineKind::CommandOutput
+                             : kind != ConsoleMonitor::LineKind::DmesgOutput;
+    if (show) {
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+    }
 }
 
 } // namespace vfs

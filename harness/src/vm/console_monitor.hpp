@@ -47,4 +47,8 @@ private:
     std::vector<std::string> output_;
 };
 
+// Prints a console line on stdout, except the dmesg dump (long, and always in
+// the console log) and, with only_command, anything outside the command's output.
+void echo_console_line(std::string_view line, ConsoleMonitor::LineKind kind, bool only_command);
+
 } // namespace vfs

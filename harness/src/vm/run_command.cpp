@@ -18,14 +18,7 @@ int run_command(const ProjectPaths& paths, const RunOptions& opts, const std::st
     GuestSession session(paths, opts, run_dir);
     GuestSession::Hooks hooks;
     hooks.on_line = [&](std::string_view line, ConsoleMonitor::LineKind kind) {
-        // The dmesg dump is long and always in the console log; keep the terminal readable.
-        bool show = opts.quiet ? kind == ConsoleMonitor::LineKind::CommandOutput
-                               : kind != ConsoleMonitor::LineKind::DmesgOutput;
-        if (show) {
-            std::fwrite(line.data(), 1, line.size(), stdout);
-            std::fputc('\n', stdout);
-            std::fflush(stdout);
-        }
+        echo_console_line(line, kind, opts.quiet);
     };
     auto res = session.run(hooks);
 
