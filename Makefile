@@ -93,6 +93,7 @@ endif
 check-trixie:
 	$(MAKE) image KERNEL=trixie
 	$(HARNESS) --kernel trixie test --columns ours+vfsd,debian+virtiofsd
+	KERNEL=trixie ./tests/vtable/staleness.sh
 
 # Two guests, two QEMUs with DAX windows, one host file mapped MAP_SHARED in
 # both: each sees the other's stores (with cache=none, only DAX can map it).
@@ -104,9 +105,9 @@ dax-two-guests-check: image qemu-dax
 # host and a second guest (0 stale; cache=always above 0), and a new table
 # generation invalidating everything.
 vtable-check: image qemu-dax
-	./tests/vtable/suites.sh
-	./tests/vtable/staleness.sh
-	./tests/vtable/generation.sh
+	KERNEL=$(KERNEL) ./tests/vtable/suites.sh
+	KERNEL=$(KERNEL) ./tests/vtable/staleness.sh
+	KERNEL=$(KERNEL) ./tests/vtable/generation.sh
 
 # The patched QEMU's DAX window from the backend's side: good and bad
 # SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.

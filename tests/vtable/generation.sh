@@ -8,7 +8,8 @@
 #   tests/vtable/generation.sh [VERSION_TABLE_SIZE]    (default 16M)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-harness=build/bin/vfs-harness
+# KERNEL=bookworm (default) or trixie: the guest kernel, as for make.
+harness=(build/bin/vfs-harness --kernel "${KERNEL:-bookworm}")
 shared=$(mktemp -d /dev/shm/vfs-vtgen-XXXXXX)
 log=$(mktemp)
 trap 'rm -rf "$shared" "$log"' EXIT
@@ -26,7 +27,7 @@ wait_line() {
 
 echo "TAP version 13"
 echo "1..1"
-"$harness" run --transport ours --daemon vfsd --cache none \
+"${harness[@]}" run --transport ours --daemon vfsd --cache none \
 	--version-table "${1:-16M}" --shared "$shared" --timeout 600 -q \
 	-- vtable generation gen >"$log" 2>&1 &
 pid=$!

@@ -12,7 +12,8 @@
 #   tests/vtable/staleness.sh [VERSION_TABLE_SIZE]    (default 16M)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-harness=build/bin/vfs-harness
+# KERNEL=bookworm (default) or trixie: the guest kernel, as for make.
+harness=(build/bin/vfs-harness --kernel "${KERNEL:-bookworm}")
 vt_size=${1:-16M}
 logs=$(mktemp -d)
 shared=
@@ -69,10 +70,10 @@ run_case() {
 	chmod 644 "$d"/?
 	chmod -R a+rwX "$shared"
 
-	"$harness" run --transport ours --shared "$shared" --timeout 900 -q "$@" \
+	"${harness[@]}" run --transport ours --shared "$shared" --timeout 900 -q "$@" \
 		-- stale observe st --expect "$expect" >"$logs/a-$n" 2>&1 &
 	local pa=$!
-	"$harness" run --transport ours --daemon vfsd --cache none --shared "$shared" \
+	"${harness[@]}" run --transport ours --daemon vfsd --cache none --shared "$shared" \
 		--timeout 900 -q -- stale mutate st >"$logs/b-$n" 2>&1 &
 	local pb=$!
 	host_mutator "$d" >"$logs/h-$n" 2>&1

@@ -7,7 +7,8 @@
 #   tests/vtable/suites.sh [VERSION_TABLE_SIZE]    (default 16M)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-harness=build/bin/vfs-harness
+# KERNEL=bookworm (default) or trixie: the guest kernel, as for make.
+harness=(build/bin/vfs-harness --kernel "${KERNEL:-bookworm}")
 vt=(--version-table "${1:-16M}")
 base=(--transport ours --daemon vfsd --cache none -q)
 log=$(mktemp)
@@ -34,7 +35,7 @@ for c in "${cases[@]}"; do
 	IFS='|' read -r name opts cmd <<<"$c"
 	n=$((n + 1))
 	# shellcheck disable=SC2086 # opts and cmd are word lists
-	if "$harness" run "${base[@]}" $opts -- $cmd >"$log" 2>&1; then
+	if "${harness[@]}" run "${base[@]}" $opts -- $cmd >"$log" 2>&1; then
 		echo "ok $n - $name ($opts)"
 	else
 		echo "not ok $n - $name ($opts)"
