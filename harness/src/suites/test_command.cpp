@@ -185,6 +185,11 @@ int test_command(const ProjectPaths& paths, const TestCommandOptions& opts, cons
                                  tap.count(), std::chrono::duration<double>(now - t_start).count());
                 }
             };
+            hooks.on_reboot = [&]() {
+                tap = TapParser();
+                durations.clear();
+                last_result = std::chrono::steady_clock::now();
+            };
             GuestSession session(paths, o, run_dir);
             auto res = session.run(hooks);
             tap.finish();

@@ -80,7 +80,50 @@ std::string quote_argv(const std::vector<std::string>& argv) {
 GuestSession::GuestSession(ProjectPaths paths, RunOptions options, fs::path run_dir)
     : paths_(std::move(paths)), opts_(std::move(options)), run_dir_(std::move(run_dir)) {}
 
+namespace {
+
+// The crash happened before the command began and its oops names no module.
+bool crashed_before_modules(const RunResult& r) {
+    if (r.outcome != RunResult::Outcome::Crash) {
+        return false;
+    }
+    std::ifstream in(r.console_log);
+    std::string line;
+    bool bare_modules_line = false;
+    while (std::getline(in, line)) {
+        if (line.find("@@VFS-BEGIN") != std::string::npos) {
+            return false;
+        }
+        auto at = line.find("Modules linked in:");
+        if (at != std::string::npos) {
+            if (!trim(std::string_view(line).substr(at + 18)).empty()) {
+                return false;
+            }
+            bare_modules_line = true;
+        }
+    }
+    return bare_modules_line;
+}
+
+} // namespace
+
 RunResult GuestSession::run(const Hooks& hooks) {
+    auto res = boot(hooks);
+    if (!crashed_before_modules(res)) {
+        return res;
+    }
+    spdlog::warn("guest kernel crashed while booting, before any module was loaded ({}); "
+                 "booting once more",
+                 res.message);
+    std::error_code ec;
+    fs::rename(res.console_log, run_dir_ / "console-early-crash.log", ec);
+    if (hooks.on_reboot) {
+        hooks.on_reboot();
+    }
+    return boot(hooks);
+}
+
+RunResult GuestSession::boot(const Hooks& hooks) {
     const auto start = steady_clock::now();
     RunResult res;
     res.run_dir = run_dir_;
