@@ -95,18 +95,8 @@ TEST_CASE("backend serves a ring set up over vhost-user", "[backend]") {
 
     UniqueFd kick(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     UniqueFd call(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    fe.send(MessageType::SetVringNum, vhost_vring_state{1, kQueueSize});
-    fe.send(MessageType::SetVringBase, vhost_vring_state{1, 0});
-    vhost_vring_addr addr{};
-    addr.index = 1;
-    addr.desc_user_addr = kQva + kDesc;
-    addr.avail_user_addr = kQva + kAvail;
-    addr.used_user_addr = kQva + kUsed;
-    fe.send(MessageType::SetVringAddr, addr);
-    fe.send(MessageType::SetVringCall, std::uint64_t{1}, {call.get()});
-    fe.send(MessageType::SetVringKick, std::uint64_t{1}, {kick.get()});
-    fe.send(MessageType::SetVringEnable, vhost_vring_state{1, 1}, {}, true);
-    CHECK(fe.reply_u64(MessageType::SetVringEnable) == 0);
+    CHECK(fe.start_request_queue(kQueueSize, kQva, kDesc, kAvail, kUsed, call.get(), kick.get()) ==
+          0);
 
     // Driver side: one request "abcdef" with a 16-byte reply buffer.
     std::memcpy(ram.data() + kData, "abcdef", 6);

@@ -58,18 +58,8 @@ public:
         vhost::SingleMemoryRegionPayload region{0, {kGpa, kSize, kQva, 0}};
         fe_.send(MessageType::AddMemReg, region, {memfd_.get()}, true);
         REQUIRE(fe_.reply_u64(MessageType::AddMemReg) == 0);
-        fe_.send(MessageType::SetVringNum, vhost_vring_state{1, kQueueSize});
-        fe_.send(MessageType::SetVringBase, vhost_vring_state{1, 0});
-        vhost_vring_addr addr{};
-        addr.index = 1;
-        addr.desc_user_addr = kQva + kDesc;
-        addr.avail_user_addr = kQva + kAvail;
-        addr.used_user_addr = kQva + kUsed;
-        fe_.send(MessageType::SetVringAddr, addr);
-        fe_.send(MessageType::SetVringCall, std::uint64_t{1}, {call_.get()});
-        fe_.send(MessageType::SetVringKick, std::uint64_t{1}, {kick_.get()});
-        fe_.send(MessageType::SetVringEnable, vhost_vring_state{1, 1}, {}, true);
-        REQUIRE(fe_.reply_u64(MessageType::SetVringEnable) == 0);
+        REQUIRE(fe_.start_request_queue(kQueueSize, kQva, kDesc, kAvail, kUsed, call_.get(),
+                                        kick_.get()) == 0);
     }
 
     // Sends opcode on nodeid with @args; the reply header's error and the

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <linux/vhost_types.h>
 #include <sys/socket.h>
 #include <vector>
 
@@ -69,6 +70,24 @@ public:
         std::uint64_t v;
         std::memcpy(&v, p.data(), 8);
         return v;
+    }
+    // Starts request queue 1 as QEMU does after DRIVER_OK: its rings at
+    // qva + the given offsets, then call, kick and enable.  Returns the
+    // backend's answer to the enable.
+    std::uint64_t start_request_queue(std::uint32_t size, std::uint64_t qva, std::uint64_t desc,
+                                      std::uint64_t avail, std::uint64_t used, int call, int kick) {
+        send(MessageType::SetVringNum, vhost_vring_state{1, size});
+        send(MessageType::SetVringBase, vhost_vring_state{1, 0});
+        vhost_vring_addr addr{};
+        addr.index = 1;
+        addr.desc_user_addr = qva + desc;
+        addr.avail_user_addr = qva + avail;
+        addr.used_user_addr = qva + used;
+        send(MessageType::SetVringAddr, addr);
+        send(MessageType::SetVringCall, std::uint64_t{1}, {call});
+        send(MessageType::SetVringKick, std::uint64_t{1}, {kick});
+        send(MessageType::SetVringEnable, vhost_vring_state{1, 1}, {}, true);
+        return reply_u64(MessageType::SetVringEnable);
     }
     void close() { fd_.reset(); }
 
