@@ -11,6 +11,7 @@
  *   vtfs_super.c    "virtiofs" file system type: options, mount, umount
  *   vtfs_dax.c      the DAX window: shared memory region as a dax_device
  *   vtfs_vtable.c   the version table: GETATTR/LOOKUP answered locally
+ *   vtfs_vfs.c      ... and asked by the VFS first: no request at all
  *   vtfs_sysfs.c    /sys/fs/virtiofs/<index>/
  *   vtfs_main.c     module init/exit
  *   vtfs_compat.c   what differs between kernel 6.1 and 6.12 (and .h)
@@ -239,7 +240,13 @@ bool vtfs_vtable_forget_one(struct vtfs_device *dev,
 			    struct fuse_forget_one *one);
 unsigned int vtfs_vtable_forget_list(struct vtfs_device *dev,
 				     struct fuse_forget_link **head);
+bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
+		       const struct qstr *name, u64 child);
+bool vtfs_vtable_in_use(struct vtfs_device *dev);
 extern const struct attribute_group vtfs_vtable_group;
+
+/* vtfs_vfs.c */
+void vtfs_vfs_attach(struct super_block *sb);
 
 /* vtfs_sysfs.c */
 int vtfs_sysfs_init(void);

@@ -16,6 +16,8 @@
  *                     leaves queueing, unique ids and the connected check to
  *                     the transport.  vtfs_compat.c maps both onto
  *                     vtfs_send_request() and the hiprio worker.
+ *   idmapped mounts   inode operations take a struct user_namespace in 6.1
+ *                     and a struct mnt_idmap in 6.12 (struct vtfs_idmap).
  */
 #ifndef _FS_FUSE_VTFS_COMPAT_H
 #define _FS_FUSE_VTFS_COMPAT_H
@@ -30,6 +32,12 @@
  * the folio fields from a stable update, so the boundary is 6.12.0 for all.
  */
 #define VTFS_KERNEL_612		(KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE)
+
+#if VTFS_KERNEL_612
+#define vtfs_idmap	mnt_idmap
+#else
+#define vtfs_idmap	user_namespace
+#endif
 
 /* Page @i of @ap with the byte range the request uses in it. */
 static inline struct page *vtfs_ap_page(struct fuse_args_pages *ap,

@@ -191,6 +191,8 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 	if (err)
 		goto unlock;
 	vtfs_vtable_start(dev, !opts->no_version_table);
+	if (vtfs_vtable_in_use(dev))
+		vtfs_vfs_attach(sb);
 
 	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
 	spin_lock(&dev->conn_lock);

@@ -96,6 +96,8 @@ struct vtfs_vtable_stats {
 	u64 forgets_dropped;	/* ... of which nothing was left to send */
 	u64 invalidations;	/* entries dropped because of a FORGET */
 	u64 evictions;		/* entries dropped for vtable_max_entries */
+	u64 dentries_vouched;	/* revalidations answered: no request */
+	u64 attrs_vouched;	/* attribute checks answered: no request */
 };
 
 /*
@@ -613,6 +615,84 @@ void vtfs_vtable_note_reply(struct vtfs_device *dev, struct fuse_req *req,
 	kfree(e);
 }
 
+/* ---- vouching for what the VFS holds (vtfs_vfs.c) ---- */
+
+/*
+ * Is the positive entry @e's child still what the daemon describes, as
+ * of the version read before its reply?  Then so is every attribute that
+ * reply set.
+ */
+static bool vtfs_vc_child_current(const struct vtfs_vc_entry *e, u64 nodeid,
+				  u64 ver, u64 gen)
+{
+	return e->kind == VTFS_VC_ENTRY && e->child == nodeid &&
+	       e->gen == gen && e->child_ver_known && e->child_ver == ver;
+}
+
+/* Caller holds vt->lock. */
+static bool vtfs_vc_attr_current(struct vtfs_vtable *vt, u64 nodeid,
+				 u64 ver, u64 gen)
+{
+	struct vtfs_vc_entry *e = vtfs_vc_find(vt, VTFS_VC_ATTR, nodeid,
+					      NULL, 0);
+
+	if (e)
+		return e->gen == gen && e->ver == ver;
+	hlist_for_each_entry(e, vtfs_vc_node_bucket(vt->children, nodeid),
+			     child_node) {
+		if (vtfs_vc_child_current(e, nodeid, ver, gen))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Ask the table about @nodeid: with @name, whether that name in directory
+ * @nodeid still leads to @child (0: to nothing), which depends on the
+ * directory's version alone; without, whether the attributes the last
+ * kept reply gave @nodeid are current.  Called in RCU walk and under VFS
+ * spinlocks: vt->lock nests inside them.
+ */
+bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
+		       const struct qstr *name, u64 child)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vc_entry *e;
+	struct vtfs_vt_view view;
+	const char *why;
+	bool ok;
+	u64 ver;
+
+	/* A bad header is reported by the request path, not from here. */
+	if (!vt || !READ_ONCE(vt->on) || !vtfs_vt_check(vt, &view, &why) ||
+	    !vtfs_vt_version(&view, nodeid, &ver))
+		return false;
+
+	spin_lock(&vt->lock);
+	if (!vt->on) {
+		ok = false;
+	} else if (name) {
+		e = vtfs_vc_find(vt, VTFS_VC_ENTRY, nodeid, name->name,
+				 name->len);
+		ok = e && e->gen == view.gen && e->ver == ver &&
+		     e->child == child;
+		if (ok)
+			vt->stats.dentries_vouched++;
+	} else {
+		ok = vtfs_vc_attr_current(vt, nodeid, ver, view.gen);
+		if (ok)
+			vt->stats.attrs_vouched++;
+	}
+	spin_unlock(&vt->lock);
+	return ok && vtfs_vt_same_gen(vt, &view);
+}
+
+/* Does a mount of @dev use the table? */
+bool vtfs_vtable_in_use(struct vtfs_device *dev)
+{
+	return dev->vtable && READ_ONCE(dev->vtable->on);
+}
+
 /* ---- forgets ---- */
 
 /* Drop what could hand out @nodeid again.  Caller holds vt->lock. */
@@ -924,6 +1004,8 @@ VTFS_VT_COUNTER(forgets_adjusted);
 VTFS_VT_COUNTER(forgets_dropped);
 VTFS_VT_COUNTER(invalidations);
 VTFS_VT_COUNTER(evictions);
+VTFS_VT_COUNTER(dentries_vouched);
+VTFS_VT_COUNTER(attrs_vouched);
 static struct kobj_attribute vtfs_vt_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vtfs_vt_attr_size = __ATTR_RO(size);
 static struct kobj_attribute vtfs_vt_attr_generation = __ATTR_RO(generation);
@@ -942,6 +1024,8 @@ static struct attribute *vtfs_vtable_attrs[] = {
 	&vtfs_vt_attr_forgets_dropped.attr,
 	&vtfs_vt_attr_invalidations.attr,
 	&vtfs_vt_attr_evictions.attr,
+	&vtfs_vt_attr_dentries_vouched.attr,
+	&vtfs_vt_attr_attrs_vouched.attr,
 	&vtfs_vt_attr_entries.attr,
 	&vtfs_vt_attr_owed_nodes.attr,
 	NULL,

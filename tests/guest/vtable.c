@@ -8,9 +8,11 @@
  * /sys/fs/virtiofs/<N>/version_table/ ($VFS_TAG picks the device).
  *
  * counters: a loop of stat(2) on one file.  "on" (a device with a table,
- * mounted without version_table=off) expects GETATTR/LOOKUP answered
- * locally: local_replies grows by at least half the loop.  "off" (no
- * table, or version_table=off) expects local_replies to stay 0.
+ * mounted without version_table=off) expects the loop answered without
+ * the host: the VFS fast path vouches for the dentry and the attributes
+ * (dentries_vouched, attrs_vouched grow by at least half the loop) and
+ * the request queues carry fewer requests than half the loop.  "off" (no
+ * table, or version_table=off) expects nothing answered without the host.
  *
  * generation (with tests/vtable/generation.sh on the host): local replies
  * first; then the host script gives the table a new generation, as a
@@ -20,13 +22,17 @@
  * .ctl/ for the handshake (host-write/host-read, never the mount).
  *
  * forgets: lookups answered locally are owed to the daemon and taken off
- * the FORGETs of those nodes.  Stats files until their lookups are local,
+ * the FORGETs of those nodes.  The VFS fast path makes revalidation send
+ * no LOOKUP, so lookups are forced the way open(O_CREAT|O_EXCL) forces
+ * them (fuse.ko always asks then).  Stats and probes files until their
+ * lookups are local,
  * keeps half of them open, drops the dentry and inode caches (FORGETs for
  * the other half), and checks that every file still stats and reads right,
  * the open ones through their descriptors (the daemon must still have
  * them: a FORGET counted too high would have made it drop them), and that
  * forgets were adjusted.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -45,6 +51,32 @@ static unsigned long long counter(const char *name)
 	if (read_u64_file(pathf("%s/version_table/%s", dev, name), &v))
 		tap_diag("read %s: %s", name, strerror(errno));
 	return v;
+}
+
+/* Everything answered without the host, by the transport or the VFS. */
+static unsigned long long answered(void)
+{
+	return counter("local_replies") + counter("dentries_vouched") +
+	       counter("attrs_vouched");
+}
+
+/* Requests made available on all request queues of the device so far. */
+static unsigned long long queue_requests(void)
+{
+	unsigned long long sum = 0, v;
+	struct dirent *de;
+	DIR *d = opendir(pathf("%s/queues", dev));
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "hiprio"))
+			continue;
+		if (!read_u64_file(pathf("%s/queues/%s/requests", dev,
+					 de->d_name), &v))
+			sum += v;
+	}
+	if (d)
+		closedir(d);
+	return sum;
 }
 
 /* stat @path @n times; 1 if every one saw @size bytes. */
@@ -67,10 +99,10 @@ static int counters(int on, const char *base)
 {
 	char *work = vfs_make_subdir(base, "vtable");
 	const char *f = pathf("%s/f", work);
-	unsigned long long before, after;
+	unsigned long long before, after, d0, a0, r0, r1;
 	char state[32] = "";
 
-	tap_plan(5);
+	tap_plan(on ? 7 : 5);
 	tap_ok(work && write_file(f, "12345", 5) == 0, "create a file");
 	if (read_str_file(pathf("%s/version_table/state", dev), state,
 			  sizeof(state)))
@@ -78,17 +110,30 @@ static int counters(int on, const char *base)
 	/* on: the table is usable; else absent, unused or waiting. */
 	tap_ok(on == !strcmp(state, "on"),
 	       pathf("version_table/state reads \"%s\"", state));
-	before = counter("local_replies");
+	stat_loop(f, 2, 5);	/* the first replies are kept */
+	before = answered();
+	d0 = counter("dentries_vouched");
+	a0 = counter("attrs_vouched");
+	r0 = queue_requests();
 	tap_ok(stat_loop(f, LOOPS, 5), "stat loop sees the file");
-	after = counter("local_replies");
-	tap_diag("local_replies %llu -> %llu, hits %llu, misses %llu, stale %llu",
-		 before, after, counter("hits"), counter("misses"),
-		 counter("stale"));
-	if (on)
-		tap_ok(after - before >= LOOPS / 2,
-		       "table on: the stat loop was answered locally");
-	else
+	r1 = queue_requests();
+	after = answered();
+	tap_diag("answered locally %llu -> %llu (dentries %llu, attrs %llu, replies %llu), requests %llu, misses %llu, stale %llu",
+		 before, after, counter("dentries_vouched") - d0,
+		 counter("attrs_vouched") - a0, counter("local_replies"),
+		 r1 - r0, counter("misses"), counter("stale"));
+	if (on) {
+		tap_ok(counter("dentries_vouched") - d0 >= LOOPS / 2 &&
+		       counter("attrs_vouched") - a0 >= LOOPS / 2,
+		       "table on: the VFS asked the table for dentry and attributes");
+		tap_ok(r1 - r0 < LOOPS / 2,
+		       pathf("table on: %llu requests reached the queues for %d stats",
+			     r1 - r0, LOOPS));
+		tap_ok(after - before >= LOOPS,
+		       "table on: the stat loop was answered without the host");
+	} else {
 		tap_ok(after == 0, "table off: nothing answered locally");
+	}
 	tap_ok(work && vfs_rmtree(work) == 0, "cleanup");
 	return tap_exit();
 }
@@ -102,9 +147,9 @@ static int generation(const char *shared_dir)
 
 	tap_plan(6);
 	tap_ok(write_file(f, "12345", 5) == 0, "create a file");
-	l0 = counter("local_replies");
+	l0 = answered();
 	stat_loop(f, LOOPS, 5);
-	l1 = counter("local_replies");
+	l1 = answered();
 	tap_ok(l1 - l0 >= LOOPS / 2, "local replies before the new generation");
 
 	gen0 = counter("generation");
@@ -116,13 +161,13 @@ static int generation(const char *shared_dir)
 	gen1 = counter("generation");
 	tap_ok(gen1 != gen0, pathf("generation %llu -> %llu", gen0, gen1));
 
-	l1 = counter("local_replies");
+	l1 = answered();
 	tap_ok(stat_loop(f, 1, 5), "stat after the new generation");
-	l2 = counter("local_replies");
-	tap_ok(l2 == l1, pathf("nothing answered locally from the old generation (%llu local replies)",
+	l2 = answered();
+	tap_ok(l2 == l1, pathf("nothing answered locally from the old generation (%llu answers)",
 			       l2 - l1));
 	stat_loop(f, LOOPS, 5);
-	tap_ok(counter("local_replies") - l2 >= LOOPS / 2,
+	tap_ok(answered() - l2 >= LOOPS / 2,
 	       "local replies again under the new generation");
 	return tap_exit();
 }
@@ -159,6 +204,20 @@ static int files_intact(const char *work, const int *fds)
 	return 1;
 }
 
+/*
+ * open(O_CREAT|O_EXCL) of an existing file: fuse.ko revalidates with a
+ * LOOKUP whatever the timeouts, so the transport sees one.
+ */
+static void excl_probe(const char *path)
+{
+	int fd = open(path, O_CREAT | O_EXCL | O_RDONLY, 0644);
+
+	if (fd >= 0) {
+		tap_diag("%s: O_EXCL create succeeded on an existing file", path);
+		close(fd);
+	}
+}
+
 static int forgets(const char *base)
 {
 	char *work = vfs_make_subdir(base, "vtable-forget");
@@ -178,8 +237,11 @@ static int forgets(const char *base)
 	adjusted = counter("forgets_adjusted");
 	local = counter("local_replies");
 	for (round = 0; round < 3 && ok; round++) {
-		for (i = 0; i < NFILES; i++)
-			stat_loop(pathf("%s/f%d", work, i), 4, i);
+		for (i = 0; i < NFILES; i++) {
+			stat_loop(pathf("%s/f%d", work, i), 2, i);
+			excl_probe(pathf("%s/f%d", work, i));
+			excl_probe(pathf("%s/f%d", work, i));
+		}
 		for (i = 0; i < NFILES && !round; i += 2)
 			fds[i] = open(pathf("%s/f%d", work, i), O_RDONLY);
 		if (drop_caches()) {
