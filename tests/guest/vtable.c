@@ -98,9 +98,11 @@ static int stat_loop(const char *path, int n, off_t size)
 static int counters(int on, const char *base)
 {
 	char *work = vfs_make_subdir(base, "vtable");
-	const char *f = pathf("%s/f", work);
 	unsigned long long before, after, d0, a0, r0, r1;
-	char state[32] = "";
+	char state[32] = "", f[PATH_MAX];
+
+	/* A copy: pathf()'s buffers rotate, and counter() uses them. */
+	snprintf(f, sizeof(f), "%s/f", work ? work : "");
 
 	tap_plan(on ? 7 : 5);
 	tap_ok(work && write_file(f, "12345", 5) == 0, "create a file");
@@ -141,9 +143,11 @@ static int counters(int on, const char *base)
 static int generation(const char *shared_dir)
 {
 	const char *mnt = getenv("VFS_MNT") ? getenv("VFS_MNT") : "/mnt";
-	const char *f = pathf("%s/%s/f", mnt, shared_dir);
 	unsigned long long gen0, gen1, l0, l1, l2;
-	char reply[256];
+	char reply[256], f[PATH_MAX];
+
+	/* A copy: pathf()'s buffers rotate, and counter() uses them. */
+	snprintf(f, sizeof(f), "%s/%s/f", mnt, shared_dir);
 
 	tap_plan(6);
 	tap_ok(write_file(f, "12345", 5) == 0, "create a file");
