@@ -242,6 +242,7 @@ unsigned int vtfs_vtable_forget_list(struct vtfs_device *dev,
 				     struct fuse_forget_link **head);
 bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
 		       const struct qstr *name, u64 child);
+bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid);
 bool vtfs_vtable_in_use(struct vtfs_device *dev);
 extern const struct attribute_group vtfs_vtable_group;
 

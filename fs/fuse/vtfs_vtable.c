@@ -58,6 +58,7 @@ MODULE_PARM_DESC(vtable_max_entries,
 enum vtfs_vc_kind {
 	VTFS_VC_ATTR,		/* GETATTR reply of nodeid */
 	VTFS_VC_ENTRY,		/* LOOKUP reply of (nodeid, name) */
+	VTFS_VC_LISTING,	/* directory nodeid's listing fuse.ko caches */
 };
 
 /* One kept reply; on vtfs_vtable.keys, .lru and maybe .children. */
@@ -66,9 +67,13 @@ struct vtfs_vc_entry {
 	struct hlist_node child_node;	/* positive entries only */
 	struct list_head lru;		/* most recently used first */
 	enum vtfs_vc_kind kind;
-	u64 nodeid;			/* GETATTR: the object; LOOKUP: parent */
+	u64 nodeid;			/* GETATTR, listing: the object;
+					 * LOOKUP: the parent
+					 */
 	u64 gen;			/* table generation the versions are of */
-	u64 ver;			/* @nodeid's counter before the request */
+	u64 ver;			/* @nodeid's counter before the request;
+					 * listing: before its first READDIR
+					 */
 	u64 child;			/* LOOKUP: nodeid returned, 0: ENOENT */
 	u64 child_ver;			/* @child's counter before the request */
 	bool child_ver_known;		/* @child_ver was read before sending */
@@ -98,6 +103,7 @@ struct vtfs_vtable_stats {
 	u64 evictions;		/* entries dropped for vtable_max_entries */
 	u64 dentries_vouched;	/* revalidations answered: no request */
 	u64 attrs_vouched;	/* attribute checks answered: no request */
+	u64 listings_vouched;	/* directory listings read from the guest */
 };
 
 /*
@@ -272,7 +278,7 @@ static bool vtfs_vc_kind_of(struct fuse_req *req, enum vtfs_vc_kind *kind)
 static u32 vtfs_vc_key_hash(enum vtfs_vc_kind kind, u64 nodeid,
 			    const char *name, unsigned int len)
 {
-	u64 h = nodeid * 2 + kind;
+	u64 h = nodeid * 4 + kind;
 
 	if (len)
 		h ^= (u64)full_name_hash(NULL, name, len) << 32;
@@ -477,6 +483,90 @@ bool vtfs_vtable_answer(struct vtfs_device *dev, struct fuse_req *req)
 /* ---- noting requests and replies ---- */
 
 /*
+ * A READDIR or READDIRPLUS from offset 0 starts a listing; with
+ * FOPEN_CACHE_DIR (vtfs_vfs.c) fuse.ko caches what follows.
+ */
+static bool vtfs_vc_listing_start(const struct fuse_req *req)
+{
+	const struct fuse_args *args = req->args;
+	const struct fuse_read_in *in;
+
+	if (req->in.h.opcode != FUSE_READDIR &&
+	    req->in.h.opcode != FUSE_READDIRPLUS)
+		return false;
+	if (!args->in_numargs || args->in_args[0].size != sizeof(*in))
+		return false;
+	in = args->in_args[0].value;
+	return !in->offset;
+}
+
+/* The directory's version before its listing starts. */
+static void vtfs_vt_tag_listing(struct vtfs_device *dev, struct fuse_req *req,
+				struct vtfs_vtable_tag *tag)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vt_view view;
+
+	if (!vtfs_vt_view(vt, &view, &dev->vdev->dev) ||
+	    !vtfs_vt_version(&view, req->in.h.nodeid, &tag->ver))
+		return;
+	tag->gen = view.gen;
+	tag->child = 0;
+	tag->valid = vtfs_vt_same_gen(vt, &view);
+}
+
+/*
+ * A listing started.  Two starts may race with a change between them,
+ * and the listing fuse.ko keeps may come from either: keep the older
+ * version, so that a changed directory is never vouched for.  A record
+ * found stale is dropped (vtfs_vtable_vouch_listing) before fuse.ko is
+ * made to list again, so the next start records afresh.
+ */
+static void vtfs_vc_note_listing(struct vtfs_vtable *vt, struct fuse_req *req,
+				 const struct vtfs_vtable_tag *tag)
+{
+	struct vtfs_vc_entry *e, *old;
+
+	if (req->out.h.error)
+		return;
+	e = kzalloc(struct_size(e, name, 1), GFP_NOWAIT | __GFP_NOWARN);
+	if (!e)
+		return;
+	e->kind = VTFS_VC_LISTING;
+	e->nodeid = req->in.h.nodeid;
+	e->gen = tag->gen;
+	e->ver = tag->ver;
+
+	spin_lock(&vt->lock);
+	old = vt->on ? vtfs_vc_find(vt, e->kind, e->nodeid, NULL, 0) : NULL;
+	if (old && old->gen == e->gen && old->ver <= e->ver) {
+		list_move(&old->lru, &vt->lru);
+	} else if (vt->on) {
+		vtfs_vc_insert(vt, e);
+		e = NULL;
+	}
+	spin_unlock(&vt->lock);
+	kfree(e);
+}
+
+/*
+ * An OPENDIR reply: keep fuse.ko's cached listing of the directory
+ * (FOPEN_KEEP_CACHE) if the table vouches for it; else fuse.ko drops it.
+ */
+static void vtfs_vc_note_opendir(struct vtfs_device *dev, struct fuse_req *req)
+{
+	struct fuse_args *args = req->args;
+	struct fuse_open_out *out;
+
+	if (req->out.h.error || args->out_numargs != 1 ||
+	    args->out_args[0].size != sizeof(*out))
+		return;
+	out = args->out_args[0].value;
+	if (vtfs_vtable_vouch_listing(dev, req->in.h.nodeid))
+		out->open_flags |= FOPEN_KEEP_CACHE;
+}
+
+/*
  * Read the versions @req's reply will depend on, before the device sees
  * it.  @tag->valid stays false for requests the table has nothing to do
  * with.
@@ -492,7 +582,13 @@ void vtfs_vtable_before_send(struct vtfs_device *dev, struct fuse_req *req,
 	const char *name;
 
 	tag->valid = false;
-	if (!vt || !READ_ONCE(vt->on) || !vtfs_vc_kind_of(req, &kind))
+	if (!vt || !READ_ONCE(vt->on))
+		return;
+	if (vtfs_vc_listing_start(req)) {
+		vtfs_vt_tag_listing(dev, req, tag);
+		return;
+	}
+	if (!vtfs_vc_kind_of(req, &kind))
 		return;
 	if (kind == VTFS_VC_ENTRY && !vtfs_vc_name(req->args, &name, &len))
 		return;
@@ -596,7 +692,19 @@ void vtfs_vtable_note_reply(struct vtfs_device *dev, struct fuse_req *req,
 	unsigned int len = 0;
 	const char *name = NULL;
 
-	if (!vt || !tag->valid || !vtfs_vc_kind_of(req, &kind))
+	if (!vt)
+		return;
+	if (req->in.h.opcode == FUSE_OPENDIR) {
+		vtfs_vc_note_opendir(dev, req);
+		return;
+	}
+	if (!tag->valid)
+		return;
+	if (vtfs_vc_listing_start(req)) {
+		vtfs_vc_note_listing(vt, req, tag);
+		return;
+	}
+	if (!vtfs_vc_kind_of(req, &kind))
 		return;
 	if (kind == VTFS_VC_ENTRY && !vtfs_vc_name(req->args, &name, &len))
 		return;
@@ -687,6 +795,38 @@ bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
 	return ok && vtfs_vt_same_gen(vt, &view);
 }
 
+/*
+ * Is fuse.ko's cached listing of directory @nodeid current?  It is if the
+ * directory's version is the one read before the listing started.  A
+ * record found stale is dropped: the caller makes fuse.ko list again.
+ */
+bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vc_entry *e = NULL;
+	struct vtfs_vt_view view;
+	const char *why;
+	bool ok = false;
+	u64 ver;
+
+	if (!vt || !READ_ONCE(vt->on) || !vtfs_vt_check(vt, &view, &why) ||
+	    !vtfs_vt_version(&view, nodeid, &ver))
+		return false;
+
+	spin_lock(&vt->lock);
+	if (vt->on)
+		e = vtfs_vc_find(vt, VTFS_VC_LISTING, nodeid, NULL, 0);
+	if (e && e->gen == view.gen && e->ver == ver) {
+		ok = true;
+		list_move(&e->lru, &vt->lru);
+		vt->stats.listings_vouched++;
+	} else if (e) {
+		vtfs_vc_drop(vt, e);
+	}
+	spin_unlock(&vt->lock);
+	return ok && vtfs_vt_same_gen(vt, &view);
+}
+
 /* Does a mount of @dev use the table? */
 bool vtfs_vtable_in_use(struct vtfs_device *dev)
 {
@@ -713,6 +853,10 @@ static void vtfs_vc_invalidate(struct vtfs_vtable *vt, u64 nodeid)
 		vtfs_vc_drop(vt, e);
 		vt->stats.invalidations++;
 	}
+	/* The inode goes, and with it fuse.ko's listing. */
+	e = vtfs_vc_find(vt, VTFS_VC_LISTING, nodeid, NULL, 0);
+	if (e)
+		vtfs_vc_drop(vt, e);
 }
 
 /*
@@ -1006,6 +1150,7 @@ VTFS_VT_COUNTER(invalidations);
 VTFS_VT_COUNTER(evictions);
 VTFS_VT_COUNTER(dentries_vouched);
 VTFS_VT_COUNTER(attrs_vouched);
+VTFS_VT_COUNTER(listings_vouched);
 static struct kobj_attribute vtfs_vt_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vtfs_vt_attr_size = __ATTR_RO(size);
 static struct kobj_attribute vtfs_vt_attr_generation = __ATTR_RO(generation);
@@ -1026,6 +1171,7 @@ static struct attribute *vtfs_vtable_attrs[] = {
 	&vtfs_vt_attr_evictions.attr,
 	&vtfs_vt_attr_dentries_vouched.attr,
 	&vtfs_vt_attr_attrs_vouched.attr,
+	&vtfs_vt_attr_listings_vouched.attr,
 	&vtfs_vt_attr_entries.attr,
 	&vtfs_vt_attr_owed_nodes.attr,
 	NULL,

@@ -13,8 +13,8 @@
  *      state, then writes "ready N" to DIR/.ctl/ready;
  *   2. waits for "changed N" in DIR/.ctl/changed (written by the mutator
  *      after its change returned);
- *   3. stats and reads again: anything but the new state is one stale
- *      observation.
+ *   3. stats, lists (readdir of DIR) and reads again: anything but the new
+ *      state is one stale observation.
  *
  * Control files are only ever read and written through the host
  * (host-read / host-write requests), never through the mount under test,
@@ -24,6 +24,7 @@
  * it is 0, with "--expect stale" only when it is above 0 (cache=always: the
  * proof that the test can fail).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -92,6 +93,21 @@ static void wait_for(const char *file, const char *what, int n)
 			 WAIT_SECONDS);
 }
 
+/* 1 if a readdir of DIR lists @name, 0 if not, -1 if it cannot list. */
+static int listed(const char *name)
+{
+	DIR *d = opendir(local);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return -1;
+	while (!found && (de = readdir(d)) != NULL)
+		found = !strcmp(de->d_name, name);
+	closedir(d);
+	return found;
+}
+
 /* Looks at a step's files; returns 1 if they show the state after it. */
 static int observe(const struct step *s, int quiet)
 {
@@ -103,6 +119,16 @@ static int observe(const struct step *s, int quiet)
 	if (s->gone && stat(lpath(s->gone), &st) == 0) {
 		if (!quiet)
 			tap_diag("%s still exists", s->gone);
+		fresh = 0;
+	}
+	if (s->gone && listed(s->gone) != 0) {
+		if (!quiet)
+			tap_diag("%s still listed", s->gone);
+		fresh = 0;
+	}
+	if (listed(s->name) != 1) {
+		if (!quiet)
+			tap_diag("%s not listed", s->name);
 		fresh = 0;
 	}
 	if (stat(lpath(s->name), &st) != 0) {

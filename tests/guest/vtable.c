@@ -11,7 +11,10 @@
  * mounted without version_table=off) expects the loop answered without
  * the host: the VFS fast path vouches for the dentry and the attributes
  * (dentries_vouched, attrs_vouched grow by at least half the loop) and
- * the request queues carry fewer requests than half the loop.  "off" (no
+ * the request queues carry fewer requests than half the loop; then a loop
+ * of listings (opendir, readdir, closedir) of a directory, read from the
+ * guest's cache (listings_vouched grows) with no READDIR: at most the
+ * OPENDIR/RELEASEDIR pair per listing reaches the queues.  "off" (no
  * table, or version_table=off) expects nothing answered without the host.
  *
  * generation (with tests/vtable/generation.sh on the host): local replies
@@ -95,6 +98,41 @@ static int stat_loop(const char *path, int n, off_t size)
 	return 1;
 }
 
+/* Entries a listing of @path shows, or -1. */
+static int list_count(const char *path)
+{
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Two TAP lines: repeated listings come from the guest's cache. */
+static void listing_loop(const char *work)
+{
+	unsigned long long l0, r0, r1;
+	int i, ok = 1;
+
+	/* ., .., f: the first listing fills the cache. */
+	ok = list_count(work) == 3;
+	l0 = counter("listings_vouched");
+	r0 = queue_requests();
+	for (i = 0; i < LOOPS && ok; i++)
+		ok = list_count(work) == 3;
+	r1 = queue_requests();
+	tap_ok(ok, "listing loop sees ., .. and f");
+	tap_diag("listings vouched %llu, requests %llu for %d listings",
+		 counter("listings_vouched") - l0, r1 - r0, LOOPS);
+	tap_ok(counter("listings_vouched") - l0 >= LOOPS / 2 &&
+	       r1 - r0 <= 2 * LOOPS,
+	       "table on: listings read from the guest's cache, no READDIR");
+}
+
 static int counters(int on, const char *base)
 {
 	char *work = vfs_make_subdir(base, "vtable");
@@ -104,7 +142,7 @@ static int counters(int on, const char *base)
 	/* A copy: pathf()'s buffers rotate, and counter() uses them. */
 	snprintf(f, sizeof(f), "%s/f", work ? work : "");
 
-	tap_plan(on ? 7 : 5);
+	tap_plan(on ? 9 : 5);
 	tap_ok(work && write_file(f, "12345", 5) == 0, "create a file");
 	if (read_str_file(pathf("%s/version_table/state", dev), state,
 			  sizeof(state)))
@@ -133,6 +171,7 @@ static int counters(int on, const char *base)
 			     r1 - r0, LOOPS));
 		tap_ok(after - before >= LOOPS,
 		       "table on: the stat loop was answered without the host");
+		listing_loop(work);
 	} else {
 		tap_ok(after == 0, "table off: nothing answered locally");
 	}

@@ -87,6 +87,11 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
     b->add_option("--meta-repeat", o.meta_repeats, "--metadata: timed runs per cell")
         ->check(CLI::Range(1, 50))
         ->capture_default_str();
+    b->add_option("--meta-rounds", o.meta_rounds,
+                  "--metadata: boot every column this many times, columns alternating (each "
+                  "boot runs --meta-repeat runs): spreads host noise over all columns")
+        ->check(CLI::Range(1, 20))
+        ->capture_default_str();
     return b;
 }
 

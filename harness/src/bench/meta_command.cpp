@@ -123,18 +123,24 @@ int meta_bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     res.meta = {{"command", o.command_line},
                 {"started", now_iso()},
                 {"repeats", o.meta_repeats},
+                {"rounds", o.meta_rounds},
                 {"subtrees", o.meta_subtrees},
                 {"tree", std::string(trim(read_file((cached.parent_path() / ".stamp").string())))},
                 {"smp", o.smp},
                 {"mem", o.mem}};
-    spdlog::info("bench --metadata: {} columns x {} workloads x {} repeats; results in {}",
-                 res.columns.size(), res.workloads.size(), o.meta_repeats, out.string());
+    spdlog::info(
+        "bench --metadata: {} columns x {} workloads x {} repeats x {} rounds; results in {}",
+        res.columns.size(), res.workloads.size(), o.meta_repeats, o.meta_rounds, out.string());
     bool all_ok = true;
-    for (const auto& col : res.columns) {
+    for (int round = 0; round < o.meta_rounds * static_cast<int>(res.columns.size()); round++) {
+        const auto& col = res.columns[round % res.columns.size()];
+        const int rep_base = round / static_cast<int>(res.columns.size()) * o.meta_repeats;
         if (interrupted()) {
             break;
         }
-        const auto col_dir = out / ("col-" + col.id);
+        const auto col_dir =
+            out / (o.meta_rounds > 1 ? fmt::format("col-{}-r{}", col.id, rep_base / o.meta_repeats)
+                                     : "col-" + col.id);
         fs::create_directories(col_dir / "share"); // RunOptions checks that it exists
         MetaColumnRun run{col.id, "completed", "", 0};
         auto ro = column_run_options(o, col, col_dir / "share");
@@ -169,6 +175,7 @@ int meta_bench_command(const ProjectPaths& paths, const BenchOptions& o) {
             } else if (line.rfind(kDone, 0) == 0) {
                 done = true;
             } else if (auto s = MetaSample::parse(line, col.id)) {
+                s->rep += rep_base;
                 spdlog::info("bench --metadata: {:<7} {:<14} rep {}: {:>9.1f} ms{}", col.id,
                              s->workload, s->rep + 1, s->ms,
                              s->rc ? fmt::format(" (exit {}: not counted)", s->rc) : "");

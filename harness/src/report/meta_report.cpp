@@ -45,8 +45,12 @@ std::string speedup_table(const MetaResults& res, const std::string& base) {
 } // namespace
 
 std::string meta_markdown(const MetaResults& res) {
-    std::string s = "Wall time in ms, median of the repeats (min..max), one boot per column, "
-                    "all in the same run (QEMU TCG: compare columns, not absolute times).\n\n";
+    const int rounds = res.meta.value("rounds", 1);
+    std::string s = fmt::format(
+        "Wall time in ms, median of the repeats (min..max), {}, all in the same run (QEMU TCG: "
+        "compare columns, not absolute times).\n\n",
+        rounds > 1 ? fmt::format("{} boots per column, columns alternating", rounds)
+                   : std::string("one boot per column"));
     s += header(res, "workload");
     for (const auto& w : res.workloads) {
         s += "| " + w + " |";
