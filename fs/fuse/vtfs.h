@@ -12,6 +12,7 @@
  *   vtfs_dax.c      the DAX window: shared memory region as a dax_device
  *   vtfs_vtable.c   the version table: GETATTR/LOOKUP answered locally
  *   vtfs_vfs.c      ... and asked by the VFS first: no request at all
+ *   vtfs_vfs_file.c ... also for directory listings and file contents
  *   vtfs_sysfs.c    /sys/fs/virtiofs/<index>/
  *   vtfs_main.c     module init/exit
  *   vtfs_compat.c   what differs between kernel 6.1 and 6.12 (and .h)
@@ -243,11 +244,29 @@ unsigned int vtfs_vtable_forget_list(struct vtfs_device *dev,
 bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
 		       const struct qstr *name, u64 child);
 bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid);
+bool vtfs_vtable_vouch_data(struct vtfs_device *dev, u64 nodeid,
+			    struct vtfs_vtable_tag *tag);
+void vtfs_vtable_data_emptied(struct vtfs_device *dev, u64 nodeid,
+			      const struct vtfs_vtable_tag *tag);
 bool vtfs_vtable_in_use(struct vtfs_device *dev);
 extern const struct attribute_group vtfs_vtable_group;
 
 /* vtfs_vfs.c */
 void vtfs_vfs_attach(struct super_block *sb);
+
+/* vtfs_vfs_file.c */
+void vtfs_vfs_adopt_fops(struct inode *inode);
+void vtfs_vfs_adopt_open_file(struct file *file);
+
+/* The device of a superblock of ours, or NULL once fuse.ko aborted it. */
+static inline struct vtfs_device *vtfs_sb_device(struct super_block *sb)
+{
+	struct fuse_conn *fc = get_fuse_conn_super(sb);
+
+	if (!READ_ONCE(fc->connected))
+		return NULL;
+	return fc->iq.priv;
+}
 
 /* vtfs_sysfs.c */
 int vtfs_sysfs_init(void);

@@ -18,6 +18,9 @@
  *                     vtfs_send_request() and the hiprio worker.
  *   idmapped mounts   inode operations take a struct user_namespace in 6.1
  *                     and a struct mnt_idmap in 6.12 (struct vtfs_idmap).
+ *   open flags        6.12 knows FOPEN_PARALLEL_DIRECT_WRITES and
+ *                     FOPEN_PASSTHROUGH, which tie a file to an io mode
+ *                     (VTFS_FOPEN_IOMODE; 0 where they do not exist).
  */
 #ifndef _FS_FUSE_VTFS_COMPAT_H
 #define _FS_FUSE_VTFS_COMPAT_H
@@ -37,6 +40,17 @@
 #define vtfs_idmap	mnt_idmap
 #else
 #define vtfs_idmap	user_namespace
+#endif
+
+#ifdef FOPEN_PARALLEL_DIRECT_WRITES
+#define VTFS_FOPEN_PARALLEL	FOPEN_PARALLEL_DIRECT_WRITES
+#else
+#define VTFS_FOPEN_PARALLEL	0
+#endif
+#ifdef FOPEN_PASSTHROUGH
+#define VTFS_FOPEN_IOMODE	(VTFS_FOPEN_PARALLEL | FOPEN_PASSTHROUGH)
+#else
+#define VTFS_FOPEN_IOMODE	VTFS_FOPEN_PARALLEL
 #endif
 
 /* Page @i of @ap with the byte range the request uses in it. */

@@ -20,21 +20,18 @@
  *   permission,   an inode's attributes are current while its version is
  *   getattr       the one read before the kept reply that described it;
  *                 fuse.ko's own operation then runs with the attribute
- *                 timeout set to now, for that one call;
- *   opendir,      directories are opened with FOPEN_CACHE_DIR, so fuse.ko
- *   readdir       keeps their listings in the page cache; a listing is
- *                 read from there while the directory's version is the
- *                 one read before it was listed, and listed again (fuse.ko's
- *                 cache reset) at the first readdir from offset 0 after
- *                 that changed.  The OPENDIR reply gets FOPEN_KEEP_CACHE
- *                 on the same condition (vtfs_vtable.c).
+ *                 timeout set to now, for that one call.
+ *
+ * Listings and file contents: vtfs_vfs_file.c.
  *
  * Anything the table does not vouch for goes to fuse.ko's operations
  * unchanged.  fuse.ko itself is not modified: our superblock's s_d_op
  * points to a copy of fuse's dentry operations with two of them replaced,
- * and an inode gets a copy of its fuse inode operations with two replaced
- * (and a directory one of fuse's directory file operations with two
- * replaced) when a revalidation first meets it.  Submounts are fuse's superblocks
+ * and an inode gets a copy of its fuse inode operations with these two
+ * replaced (and of its file operations, vtfs_vfs_file.c) when a
+ * revalidation first meets it, or when a lookup or open(O_CREAT) in a
+ * directory that has ours makes it (for directories, lookup and
+ * atomic_open are replaced for that).  Submounts are fuse's superblocks
  * and keep fuse's operations.
  */
 #include <linux/dcache.h>
@@ -61,105 +58,7 @@ struct vtfs_vfs_iops {
 static struct vtfs_vfs_iops vtfs_vfs_iops[VTFS_VFS_NR_IOPS];
 static const struct dentry_operations *vtfs_vfs_fuse_dops;
 static struct dentry_operations vtfs_vfs_dops;
-static const struct file_operations *vtfs_vfs_fuse_dir_fops;
-static struct file_operations vtfs_vfs_dir_fops;
 static DEFINE_SPINLOCK(vtfs_vfs_lock);
-
-static struct vtfs_device *vtfs_vfs_device(struct super_block *sb)
-{
-	struct fuse_conn *fc = get_fuse_conn_super(sb);
-
-	/* After an abort fuse.ko fails everything; so do we. */
-	if (!READ_ONCE(fc->connected))
-		return NULL;
-	return fc->iq.priv;
-}
-
-/* ---- directory file operations ---- */
-
-/* What fuse.ko's fuse_rdc_reset() does (readdir.c, static there). */
-static void vtfs_vfs_reset_listing(struct inode *inode)
-{
-	struct fuse_inode *fi = get_fuse_inode(inode);
-
-	spin_lock(&fi->rdc.lock);
-	fi->rdc.cached = false;
-	fi->rdc.version++;
-	fi->rdc.size = 0;
-	fi->rdc.pos = 0;
-	spin_unlock(&fi->rdc.lock);
-}
-
-static int vtfs_vfs_dir_open(struct inode *inode, struct file *file)
-{
-	struct vtfs_device *dev = vtfs_vfs_device(inode->i_sb);
-	struct fuse_file *ff;
-	int err;
-
-	err = vtfs_vfs_fuse_dir_fops->open(inode, file);
-	if (err || !dev || !vtfs_vtable_in_use(dev))
-		return err;
-	/* Not yet visible to anyone else: no lock needed. */
-	ff = file->private_data;
-	ff->open_flags |= FOPEN_CACHE_DIR;
-	return 0;
-}
-
-/*
- * From offset 0 (opendir, rewinddir) fuse.ko serves its cached listing if
- * it has a complete one; make it list again unless the table vouches.
- */
-static int vtfs_vfs_iterate(struct file *file, struct dir_context *ctx)
-{
-	struct inode *inode = file_inode(file);
-	struct fuse_file *ff = file->private_data;
-	struct vtfs_device *dev;
-
-	if (!ctx->pos && (ff->open_flags & FOPEN_CACHE_DIR)) {
-		dev = vtfs_vfs_device(inode->i_sb);
-		if (!dev || !vtfs_vtable_vouch_listing(dev, get_node_id(inode)))
-			vtfs_vfs_reset_listing(inode);
-	}
-	return vtfs_vfs_fuse_dir_fops->iterate_shared(file, ctx);
-}
-
-/* Our copy of fuse.ko's directory operations @fops, made on first use. */
-static const struct file_operations *
-vtfs_vfs_dir_fops_for(const struct file_operations *fops)
-{
-	const struct file_operations *ours = NULL;
-
-	spin_lock(&vtfs_vfs_lock);
-	if (!vtfs_vfs_fuse_dir_fops && fops->open && fops->iterate_shared) {
-		vtfs_vfs_dir_fops = *fops;
-		vtfs_vfs_dir_fops.open = vtfs_vfs_dir_open;
-		vtfs_vfs_dir_fops.iterate_shared = vtfs_vfs_iterate;
-		/* Release: lockless readers see the copy complete. */
-		smp_store_release(&vtfs_vfs_fuse_dir_fops, fops);
-	}
-	if (vtfs_vfs_fuse_dir_fops == fops)
-		ours = &vtfs_vfs_dir_fops;
-	spin_unlock(&vtfs_vfs_lock);
-	return ours;
-}
-
-/* Route directory @inode's open and readdir through us from now on. */
-static void vtfs_vfs_adopt_dir(struct inode *inode)
-{
-	const struct file_operations *fop = READ_ONCE(inode->i_fop);
-	const struct file_operations *ours;
-
-	if (fop == &vtfs_vfs_dir_fops)
-		return;
-	/* Acquire: pairs with the release above; the copy is complete. */
-	if (smp_load_acquire(&vtfs_vfs_fuse_dir_fops) == fop)
-		ours = &vtfs_vfs_dir_fops;
-	else
-		ours = vtfs_vfs_dir_fops_for(fop);
-	/* Files opened before keep fuse's: they never cache a listing. */
-	if (ours)
-		cmpxchg(&inode->i_fop, fop, ours);
-}
 
 /* ---- inode operations ---- */
 
@@ -186,7 +85,7 @@ struct vtfs_vfs_vouch {
 static void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
-	struct vtfs_device *dev = vtfs_vfs_device(inode->i_sb);
+	struct vtfs_device *dev = vtfs_sb_device(inode->i_sb);
 
 	v->set = false;
 	v->now = get_jiffies_64();
@@ -230,6 +129,48 @@ static int vtfs_vfs_getattr(struct vtfs_idmap *idmap, const struct path *path,
 	return err;
 }
 
+static void vtfs_vfs_adopt(struct inode *inode);
+
+/* A name looked up for the first time: its inode is ours from the start. */
+static struct dentry *vtfs_vfs_lookup(struct inode *dir, struct dentry *entry,
+				      unsigned int flags)
+{
+	struct dentry *alias = vtfs_vfs_fuse_iops(dir)->lookup(dir, entry,
+							      flags);
+	struct dentry *found = alias ? alias : entry;
+
+	if (!IS_ERR(alias) && d_really_is_positive(found))
+		vtfs_vfs_adopt(d_inode(found));
+	return alias;
+}
+
+/*
+ * open(O_CREAT) of a name not in the dcache: fuse.ko may create and open
+ * the file in one go, with its own file operations; the new file gets
+ * ours before anyone else sees it.
+ */
+static int vtfs_vfs_atomic_open(struct inode *dir, struct dentry *entry,
+				struct file *file, unsigned int flags,
+				umode_t mode)
+{
+	int err = vtfs_vfs_fuse_iops(dir)->atomic_open(dir, entry, file, flags,
+						       mode);
+	struct dentry *found;
+
+	if (err)
+		return err;
+	if (file->f_mode & FMODE_OPENED) {
+		vtfs_vfs_adopt(file_inode(file));
+		vtfs_vfs_adopt_open_file(file);
+		return 0;
+	}
+	/* finish_no_open(): the VFS opens @found itself. */
+	found = file->f_path.dentry;
+	if (found && d_really_is_positive(found))
+		vtfs_vfs_adopt(d_inode(found));
+	return 0;
+}
+
 static bool vtfs_vfs_is_ours(const struct inode_operations *iop)
 {
 	unsigned int i;
@@ -267,6 +208,10 @@ vtfs_vfs_copy_of(const struct inode_operations *iop)
 			slot->ours.permission = vtfs_vfs_permission;
 		if (iop->getattr)
 			slot->ours.getattr = vtfs_vfs_getattr;
+		if (iop->lookup)
+			slot->ours.lookup = vtfs_vfs_lookup;
+		if (iop->atomic_open)
+			slot->ours.atomic_open = vtfs_vfs_atomic_open;
 		/* Release: lockless readers see ->ours complete. */
 		smp_store_release(&slot->fuse, iop);
 	}
@@ -280,8 +225,7 @@ static void vtfs_vfs_adopt(struct inode *inode)
 	const struct inode_operations *iop = READ_ONCE(inode->i_op);
 	const struct inode_operations *ours;
 
-	if (S_ISDIR(inode->i_mode))
-		vtfs_vfs_adopt_dir(inode);
+	vtfs_vfs_adopt_fops(inode);
 	if (vtfs_vfs_is_ours(iop))
 		return;
 	ours = vtfs_vfs_copy_of(iop);
@@ -299,7 +243,7 @@ static void vtfs_vfs_adopt(struct inode *inode)
  */
 static bool vtfs_vfs_dentry_current(struct dentry *dentry)
 {
-	struct vtfs_device *dev = vtfs_vfs_device(dentry->d_sb);
+	struct vtfs_device *dev = vtfs_sb_device(dentry->d_sb);
 	struct inode *inode = d_inode_rcu(dentry);
 	struct inode *dir;
 	u64 child = 0;
@@ -335,7 +279,7 @@ static int vtfs_vfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 
 static int vtfs_vfs_d_delete(const struct dentry *dentry)
 {
-	struct vtfs_device *dev = vtfs_vfs_device(dentry->d_sb);
+	struct vtfs_device *dev = vtfs_sb_device(dentry->d_sb);
 
 	if (dev && vtfs_vtable_in_use(dev))
 		return 0;

@@ -59,6 +59,7 @@ enum vtfs_vc_kind {
 	VTFS_VC_ATTR,		/* GETATTR reply of nodeid */
 	VTFS_VC_ENTRY,		/* LOOKUP reply of (nodeid, name) */
 	VTFS_VC_LISTING,	/* directory nodeid's listing fuse.ko caches */
+	VTFS_VC_DATA,		/* file nodeid's page cache */
 };
 
 /* One kept reply; on vtfs_vtable.keys, .lru and maybe .children. */
@@ -72,7 +73,9 @@ struct vtfs_vc_entry {
 					 */
 	u64 gen;			/* table generation the versions are of */
 	u64 ver;			/* @nodeid's counter before the request;
-					 * listing: before its first READDIR
+					 * listing: before its first READDIR;
+					 * data: before the page cache was
+					 * last emptied
 					 */
 	u64 child;			/* LOOKUP: nodeid returned, 0: ENOENT */
 	u64 child_ver;			/* @child's counter before the request */
@@ -104,6 +107,8 @@ struct vtfs_vtable_stats {
 	u64 dentries_vouched;	/* revalidations answered: no request */
 	u64 attrs_vouched;	/* attribute checks answered: no request */
 	u64 listings_vouched;	/* directory listings read from the guest */
+	u64 data_vouched;	/* reads the page cache may serve */
+	u64 data_dropped;	/* page caches emptied: the file changed */
 };
 
 /*
@@ -500,19 +505,45 @@ static bool vtfs_vc_listing_start(const struct fuse_req *req)
 	return !in->offset;
 }
 
-/* The directory's version before its listing starts. */
-static void vtfs_vt_tag_listing(struct vtfs_device *dev, struct fuse_req *req,
-				struct vtfs_vtable_tag *tag)
+/* @nodeid's version now (tag->valid false: no usable table). */
+static void vtfs_vt_tag_node(struct vtfs_device *dev, u64 nodeid,
+			     struct vtfs_vtable_tag *tag)
 {
 	struct vtfs_vtable *vt = dev->vtable;
 	struct vtfs_vt_view view;
+	const char *why;
 
-	if (!vtfs_vt_view(vt, &view, &dev->vdev->dev) ||
-	    !vtfs_vt_version(&view, req->in.h.nodeid, &tag->ver))
+	tag->valid = false;
+	if (!vt || !vtfs_vt_check(vt, &view, &why) ||
+	    !vtfs_vt_version(&view, nodeid, &tag->ver))
 		return;
 	tag->gen = view.gen;
 	tag->child = 0;
 	tag->valid = vtfs_vt_same_gen(vt, &view);
+}
+
+/*
+ * A READ's reply may fill fuse.ko's page cache.  If the file changed
+ * since the READ was sent, that data may predate the change: forget that
+ * the page cache was current, so the next read empties it
+ * (vtfs_vfs.c).
+ */
+static void vtfs_vc_note_read(struct vtfs_device *dev, struct fuse_req *req,
+			      const struct vtfs_vtable_tag *tag)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vtable_tag now;
+	struct vtfs_vc_entry *e = NULL;
+
+	vtfs_vt_tag_node(dev, req->in.h.nodeid, &now);
+	if (now.valid && now.gen == tag->gen && now.ver == tag->ver)
+		return;
+	spin_lock(&vt->lock);
+	if (vt->on)
+		e = vtfs_vc_find(vt, VTFS_VC_DATA, req->in.h.nodeid, NULL, 0);
+	if (e)
+		vtfs_vc_drop(vt, e);
+	spin_unlock(&vt->lock);
 }
 
 /*
@@ -550,19 +581,26 @@ static void vtfs_vc_note_listing(struct vtfs_vtable *vt, struct fuse_req *req,
 }
 
 /*
- * An OPENDIR reply: keep fuse.ko's cached listing of the directory
- * (FOPEN_KEEP_CACHE) if the table vouches for it; else fuse.ko drops it.
+ * An OPENDIR or OPEN reply: keep fuse.ko's cached listing of the
+ * directory or page cache of the file (FOPEN_KEEP_CACHE) if the table
+ * vouches for it; else fuse.ko drops it.
  */
-static void vtfs_vc_note_opendir(struct vtfs_device *dev, struct fuse_req *req)
+static void vtfs_vc_note_open(struct vtfs_device *dev, struct fuse_req *req)
 {
 	struct fuse_args *args = req->args;
+	struct vtfs_vtable_tag tag;
 	struct fuse_open_out *out;
+	bool keep;
 
 	if (req->out.h.error || args->out_numargs != 1 ||
 	    args->out_args[0].size != sizeof(*out))
 		return;
 	out = args->out_args[0].value;
-	if (vtfs_vtable_vouch_listing(dev, req->in.h.nodeid))
+	if (req->in.h.opcode == FUSE_OPENDIR)
+		keep = vtfs_vtable_vouch_listing(dev, req->in.h.nodeid);
+	else
+		keep = vtfs_vtable_vouch_data(dev, req->in.h.nodeid, &tag);
+	if (keep)
 		out->open_flags |= FOPEN_KEEP_CACHE;
 }
 
@@ -584,8 +622,8 @@ void vtfs_vtable_before_send(struct vtfs_device *dev, struct fuse_req *req,
 	tag->valid = false;
 	if (!vt || !READ_ONCE(vt->on))
 		return;
-	if (vtfs_vc_listing_start(req)) {
-		vtfs_vt_tag_listing(dev, req, tag);
+	if (vtfs_vc_listing_start(req) || req->in.h.opcode == FUSE_READ) {
+		vtfs_vt_tag_node(dev, req->in.h.nodeid, tag);
 		return;
 	}
 	if (!vtfs_vc_kind_of(req, &kind))
@@ -694,14 +732,18 @@ void vtfs_vtable_note_reply(struct vtfs_device *dev, struct fuse_req *req,
 
 	if (!vt)
 		return;
-	if (req->in.h.opcode == FUSE_OPENDIR) {
-		vtfs_vc_note_opendir(dev, req);
+	if (req->in.h.opcode == FUSE_OPENDIR || req->in.h.opcode == FUSE_OPEN) {
+		vtfs_vc_note_open(dev, req);
 		return;
 	}
 	if (!tag->valid)
 		return;
 	if (vtfs_vc_listing_start(req)) {
 		vtfs_vc_note_listing(vt, req, tag);
+		return;
+	}
+	if (req->in.h.opcode == FUSE_READ) {
+		vtfs_vc_note_read(dev, req, tag);
 		return;
 	}
 	if (!vtfs_vc_kind_of(req, &kind))
@@ -827,6 +869,64 @@ bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid)
 	return ok && vtfs_vt_same_gen(vt, &view);
 }
 
+/*
+ * May fuse.ko's page cache of file @nodeid serve reads?  Yes if it was
+ * last emptied at the file's current version.  *@tag gets the version
+ * now either way, for vtfs_vtable_data_emptied().
+ */
+bool vtfs_vtable_vouch_data(struct vtfs_device *dev, u64 nodeid,
+			    struct vtfs_vtable_tag *tag)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vc_entry *e = NULL;
+	bool ok;
+
+	vtfs_vt_tag_node(dev, nodeid, tag);
+	if (!tag->valid || !READ_ONCE(vt->on))
+		return false;
+	spin_lock(&vt->lock);
+	if (vt->on)
+		e = vtfs_vc_find(vt, VTFS_VC_DATA, nodeid, NULL, 0);
+	ok = e && e->gen == tag->gen && e->ver == tag->ver;
+	if (ok) {
+		list_move(&e->lru, &vt->lru);
+		vt->stats.data_vouched++;
+	}
+	spin_unlock(&vt->lock);
+	return ok;
+}
+
+/*
+ * The caller emptied @nodeid's page cache after @tag was read: what
+ * READs bring from now on is at least as new as @tag.  A READ sent
+ * before that but answered after a change drops the record again
+ * (vtfs_vc_note_read).  Without memory the next read empties it again.
+ */
+void vtfs_vtable_data_emptied(struct vtfs_device *dev, u64 nodeid,
+			      const struct vtfs_vtable_tag *tag)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vc_entry *e;
+
+	if (!tag->valid)
+		return;
+	e = kzalloc(struct_size(e, name, 1), GFP_KERNEL);
+	if (!e)
+		return;
+	e->kind = VTFS_VC_DATA;
+	e->nodeid = nodeid;
+	e->gen = tag->gen;
+	e->ver = tag->ver;
+	spin_lock(&vt->lock);
+	if (vt->on) {
+		vtfs_vc_insert(vt, e);
+		vt->stats.data_dropped++;
+		e = NULL;
+	}
+	spin_unlock(&vt->lock);
+	kfree(e);
+}
+
 /* Does a mount of @dev use the table? */
 bool vtfs_vtable_in_use(struct vtfs_device *dev)
 {
@@ -853,8 +953,11 @@ static void vtfs_vc_invalidate(struct vtfs_vtable *vt, u64 nodeid)
 		vtfs_vc_drop(vt, e);
 		vt->stats.invalidations++;
 	}
-	/* The inode goes, and with it fuse.ko's listing. */
+	/* The inode goes, and with it fuse.ko's listing or page cache. */
 	e = vtfs_vc_find(vt, VTFS_VC_LISTING, nodeid, NULL, 0);
+	if (e)
+		vtfs_vc_drop(vt, e);
+	e = vtfs_vc_find(vt, VTFS_VC_DATA, nodeid, NULL, 0);
 	if (e)
 		vtfs_vc_drop(vt, e);
 }
@@ -1151,6 +1254,8 @@ VTFS_VT_COUNTER(evictions);
 VTFS_VT_COUNTER(dentries_vouched);
 VTFS_VT_COUNTER(attrs_vouched);
 VTFS_VT_COUNTER(listings_vouched);
+VTFS_VT_COUNTER(data_vouched);
+VTFS_VT_COUNTER(data_dropped);
 static struct kobj_attribute vtfs_vt_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vtfs_vt_attr_size = __ATTR_RO(size);
 static struct kobj_attribute vtfs_vt_attr_generation = __ATTR_RO(generation);
@@ -1172,6 +1277,8 @@ static struct attribute *vtfs_vtable_attrs[] = {
 	&vtfs_vt_attr_dentries_vouched.attr,
 	&vtfs_vt_attr_attrs_vouched.attr,
 	&vtfs_vt_attr_listings_vouched.attr,
+	&vtfs_vt_attr_data_vouched.attr,
+	&vtfs_vt_attr_data_dropped.attr,
 	&vtfs_vt_attr_entries.attr,
 	&vtfs_vt_attr_owed_nodes.attr,
 	NULL,

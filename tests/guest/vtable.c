@@ -14,7 +14,9 @@
  * the request queues carry fewer requests than half the loop; then a loop
  * of listings (opendir, readdir, closedir) of a directory, read from the
  * guest's cache (listings_vouched grows) with no READDIR: at most the
- * OPENDIR/RELEASEDIR pair per listing reaches the queues.  "off" (no
+ * OPENDIR/RELEASEDIR pair per listing reaches the queues; then a loop of
+ * pread()s of the file through one descriptor, served from the page
+ * cache (data_vouched grows) with no READ reaching the queues.  "off" (no
  * table, or version_table=off) expects nothing answered without the host.
  *
  * generation (with tests/vtable/generation.sh on the host): local replies
@@ -133,6 +135,30 @@ static void listing_loop(const char *work)
 	       "table on: listings read from the guest's cache, no READDIR");
 }
 
+/* Two TAP lines: repeated reads come from the page cache. */
+static void read_loop(const char *f)
+{
+	unsigned long long d0, r0, r1;
+	int fd = open(f, O_RDONLY);
+	char buf[16];
+	int i, ok = fd >= 0;
+
+	/* The first read fills the page cache. */
+	ok = ok && pread(fd, buf, sizeof(buf), 0) == 5;
+	d0 = counter("data_vouched");
+	r0 = queue_requests();
+	for (i = 0; i < LOOPS && ok; i++)
+		ok = pread(fd, buf, sizeof(buf), 0) == 5 && !memcmp(buf, "12345", 5);
+	r1 = queue_requests();
+	if (fd >= 0)
+		close(fd);
+	tap_ok(ok, "read loop reads 12345");
+	tap_diag("data vouched %llu, requests %llu for %d reads",
+		 counter("data_vouched") - d0, r1 - r0, LOOPS);
+	tap_ok(counter("data_vouched") - d0 >= LOOPS / 2 && r1 - r0 < LOOPS / 2,
+	       "table on: reads served from the page cache, no READ");
+}
+
 static int counters(int on, const char *base)
 {
 	char *work = vfs_make_subdir(base, "vtable");
@@ -142,7 +168,7 @@ static int counters(int on, const char *base)
 	/* A copy: pathf()'s buffers rotate, and counter() uses them. */
 	snprintf(f, sizeof(f), "%s/f", work ? work : "");
 
-	tap_plan(on ? 9 : 5);
+	tap_plan(on ? 11 : 5);
 	tap_ok(work && write_file(f, "12345", 5) == 0, "create a file");
 	if (read_str_file(pathf("%s/version_table/state", dev), state,
 			  sizeof(state)))
@@ -172,6 +198,7 @@ static int counters(int on, const char *base)
 		tap_ok(after - before >= LOOPS,
 		       "table on: the stat loop was answered without the host");
 		listing_loop(work);
+		read_loop(f);
 	} else {
 		tap_ok(after == 0, "table off: nothing answered locally");
 	}

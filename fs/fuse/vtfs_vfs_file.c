@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_fs.ko: the version table's fast path for directory listings and
+ * file contents (vtfs_vfs.c does dentries and attributes).
+ *
+ * With cache=none the daemon opens files with FOPEN_DIRECT_IO and
+ * directories without FOPEN_CACHE_DIR, so every read() and every readdir
+ * goes to the host.  While a mount uses the version table, fuse.ko may
+ * cache both, and we check the object's version wherever a cached copy
+ * would be used:
+ *
+ *   directories  opened with FOPEN_CACHE_DIR; at each readdir from offset
+ *                0 (opendir, rewinddir) fuse.ko's cached listing is reset
+ *                unless the directory's version is the one read before the
+ *                listing was fetched;
+ *   files        opened without FOPEN_DIRECT_IO; before each read (read,
+ *                splice, mmap) the page cache is emptied unless the
+ *                file's version is the one read when it was last emptied,
+ *                and a READ answered after a change makes the next read
+ *                empty it (vtfs_vtable.c).
+ *
+ * The transport records the versions and adds FOPEN_KEEP_CACHE to OPEN
+ * and OPENDIR replies on the same conditions.  So a read sees every change
+ * whose version bump came before it, as with cache=none, and costs no
+ * request while nothing changed.  Pages a process has mapped are checked
+ * at mmap() only, as with cache=auto; writes go through to the host as
+ * before.  DAX files keep fuse.ko's DAX paths, and files opened before
+ * their inode was adopted keep fuse.ko's operations and open flags.
+ */
+#include <linux/fs.h>
+#include <linux/pagemap.h>
+#include <linux/spinlock.h>
+
+#include "vtfs.h"
+
+/* fuse.ko's file_operations for one kind of inode, and our copy of them. */
+struct vtfs_vfs_fops {
+	const struct file_operations *fuse;	/* published last */
+	struct file_operations ours;		/* copied at first use */
+	/* Puts ours in; false if fuse.ko's lack one that is wrapped. */
+	bool (*wrap)(struct file_operations *ours);
+};
+
+/* The copies are filled once under this lock, then read without it. */
+static DEFINE_SPINLOCK(vtfs_vfs_fops_lock);
+
+static const struct file_operations *vtfs_vfs_fuse_fops(struct file *file)
+{
+	return container_of(file->f_op, struct vtfs_vfs_fops, ours)->fuse;
+}
+
+/* May fuse.ko cache @inode's listing or contents for us? */
+static struct vtfs_device *vtfs_vfs_cacheable(struct inode *inode)
+{
+	struct vtfs_device *dev = vtfs_sb_device(inode->i_sb);
+
+	if (!dev || !vtfs_vtable_in_use(dev) || FUSE_IS_DAX(inode))
+		return NULL;
+	return dev;
+}
+
+/* ---- directories ---- */
+
+/* What fuse.ko's fuse_rdc_reset() does (readdir.c, static there). */
+static void vtfs_vfs_reset_listing(struct inode *inode)
+{
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
+	spin_lock(&fi->rdc.lock);
+	fi->rdc.cached = false;
+	fi->rdc.version++;
+	fi->rdc.size = 0;
+	fi->rdc.pos = 0;
+	spin_unlock(&fi->rdc.lock);
+}
+
+/* Not yet visible to anyone else: no lock needed. */
+static void vtfs_vfs_dir_opened(struct inode *inode, struct file *file)
+{
+	struct fuse_file *ff = file->private_data;
+
+	if (vtfs_vfs_cacheable(inode))
+		ff->open_flags |= FOPEN_CACHE_DIR;
+}
+
+static int vtfs_vfs_dir_open(struct inode *inode, struct file *file)
+{
+	int err = vtfs_vfs_fuse_fops(file)->open(inode, file);
+
+	if (!err)
+		vtfs_vfs_dir_opened(inode, file);
+	return err;
+}
+
+/*
+ * From offset 0 fuse.ko serves its cached listing if it has a complete
+ * one; make it list again unless the table vouches for that listing.
+ */
+static int vtfs_vfs_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct inode *inode = file_inode(file);
+	struct fuse_file *ff = file->private_data;
+	struct vtfs_device *dev;
+
+	if (!ctx->pos && (ff->open_flags & FOPEN_CACHE_DIR)) {
+		dev = vtfs_sb_device(inode->i_sb);
+		if (!dev || !vtfs_vtable_vouch_listing(dev, get_node_id(inode)))
+			vtfs_vfs_reset_listing(inode);
+	}
+	return vtfs_vfs_fuse_fops(file)->iterate_shared(file, ctx);
+}
+
+static bool vtfs_vfs_wrap_dir(struct file_operations *ours)
+{
+	if (!ours->open || !ours->iterate_shared)
+		return false;
+	ours->open = vtfs_vfs_dir_open;
+	ours->iterate_shared = vtfs_vfs_iterate;
+	return true;
+}
+
+/* ---- regular files ---- */
+
+/* Not yet visible to anyone else: no lock needed. */
+static void vtfs_vfs_file_opened(struct inode *inode, struct file *file)
+{
+	struct fuse_file *ff = file->private_data;
+
+	/* Flags that tie the file to an io mode at open stay as they are. */
+	if (vtfs_vfs_cacheable(inode) && !(ff->open_flags & VTFS_FOPEN_IOMODE))
+		ff->open_flags &= ~FOPEN_DIRECT_IO;
+}
+
+static int vtfs_vfs_file_open(struct inode *inode, struct file *file)
+{
+	int err = vtfs_vfs_fuse_fops(file)->open(inode, file);
+
+	if (!err)
+		vtfs_vfs_file_opened(inode, file);
+	return err;
+}
+
+/*
+ * Before fuse.ko may use @file's page cache: empty it unless it was
+ * emptied at the file's current version.
+ */
+static void vtfs_vfs_check_data(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct fuse_file *ff = file->private_data;
+	struct vtfs_vtable_tag tag;
+	struct vtfs_device *dev;
+
+	if (ff->open_flags & FOPEN_DIRECT_IO)
+		return;
+	dev = vtfs_vfs_cacheable(inode);
+	if (!dev || vtfs_vtable_vouch_data(dev, get_node_id(inode), &tag))
+		return;
+	/* As fuse.ko does at an open without FOPEN_KEEP_CACHE. */
+	invalidate_inode_pages2(inode->i_mapping);
+	vtfs_vtable_data_emptied(dev, get_node_id(inode), &tag);
+}
+
+static ssize_t vtfs_vfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	vtfs_vfs_check_data(iocb->ki_filp);
+	return vtfs_vfs_fuse_fops(iocb->ki_filp)->read_iter(iocb, to);
+}
+
+static ssize_t vtfs_vfs_splice_read(struct file *in, loff_t *ppos,
+				    struct pipe_inode_info *pipe, size_t len,
+				    unsigned int flags)
+{
+	vtfs_vfs_check_data(in);
+	return vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len, flags);
+}
+
+static int vtfs_vfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vtfs_vfs_check_data(file);
+	return vtfs_vfs_fuse_fops(file)->mmap(file, vma);
+}
+
+static bool vtfs_vfs_wrap_file(struct file_operations *ours)
+{
+	if (!ours->open || !ours->read_iter || !ours->splice_read ||
+	    !ours->mmap)
+		return false;
+	ours->open = vtfs_vfs_file_open;
+	ours->read_iter = vtfs_vfs_read_iter;
+	ours->splice_read = vtfs_vfs_splice_read;
+	ours->mmap = vtfs_vfs_mmap;
+	return true;
+}
+
+/* ---- adoption ---- */
+
+static struct vtfs_vfs_fops vtfs_vfs_dir = { .wrap = vtfs_vfs_wrap_dir };
+static struct vtfs_vfs_fops vtfs_vfs_file = { .wrap = vtfs_vfs_wrap_file };
+
+static struct vtfs_vfs_fops *vtfs_vfs_slot(struct inode *inode)
+{
+	if (S_ISDIR(inode->i_mode))
+		return &vtfs_vfs_dir;
+	if (S_ISREG(inode->i_mode))
+		return &vtfs_vfs_file;
+	return NULL;
+}
+
+/* Our copy of fuse.ko's @fops in @slot, made on first use, or NULL. */
+static const struct file_operations *
+vtfs_vfs_copy_fops(struct vtfs_vfs_fops *slot,
+		   const struct file_operations *fops)
+{
+	const struct file_operations *ours = NULL;
+
+	spin_lock(&vtfs_vfs_fops_lock);
+	if (!slot->fuse) {
+		slot->ours = *fops;
+		/* Release: lockless readers see the copy complete. */
+		if (slot->wrap(&slot->ours))
+			smp_store_release(&slot->fuse, fops);
+	}
+	if (slot->fuse == fops)
+		ours = &slot->ours;
+	spin_unlock(&vtfs_vfs_fops_lock);
+	return ours;
+}
+
+/*
+ * Route @inode's file operations through us from now on: directories and
+ * regular files; files already open keep what they have.
+ */
+void vtfs_vfs_adopt_fops(struct inode *inode)
+{
+	const struct file_operations *fop = READ_ONCE(inode->i_fop);
+	const struct file_operations *ours;
+	struct vtfs_vfs_fops *slot = vtfs_vfs_slot(inode);
+
+	if (!slot || fop == &slot->ours)
+		return;
+	/* Acquire: pairs with the release above; the copy is complete. */
+	if (smp_load_acquire(&slot->fuse) == fop)
+		ours = &slot->ours;
+	else
+		ours = vtfs_vfs_copy_fops(slot, fop);
+	if (ours)
+		cmpxchg(&inode->i_fop, fop, ours);
+}
+
+/*
+ * @file was opened inside fuse.ko's atomic_open, with fuse.ko's file
+ * operations, and is not yet visible to anyone else: give it ours, and
+ * what our open would have done.  Both tables have fuse.ko as owner, so
+ * the module reference the open took stays right.
+ */
+void vtfs_vfs_adopt_open_file(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct vtfs_vfs_fops *slot = vtfs_vfs_slot(inode);
+
+	/* Acquire: pairs with the release above; the copy is complete. */
+	if (!slot || smp_load_acquire(&slot->fuse) != file->f_op)
+		return;
+	file->f_op = &slot->ours;
+	if (slot == &vtfs_vfs_dir)
+		vtfs_vfs_dir_opened(inode, file);
+	else
+		vtfs_vfs_file_opened(inode, file);
+}
