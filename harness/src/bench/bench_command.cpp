@@ -86,6 +86,9 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
     if (!c.cache_size.empty()) {
         r.cache_size = c.cache_size;
     }
+    if (!c.version_table.empty()) {
+        r.version_table = c.version_table;
+    }
     r.mount = !c.guest_tmpfs;
     r.smp = o.smp;
     r.mem = o.mem;

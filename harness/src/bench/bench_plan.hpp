@@ -27,10 +27,11 @@ struct BenchColumn {
     std::string transport; // ours | debian | 9p
     std::string cache;     // daemon cache mode (virtio-fs columns)
     bool writeback = false;
-    bool guest_tmpfs = false; // no shared dir: the guest's own tmpfs (ceiling)
-    std::string daemon;       // empty: bench --daemon (virtio-fs columns)
-    std::string opts;         // extra mount options, e.g. "dax"
-    std::string cache_size;   // DAX window (patched QEMU); empty: none
+    bool guest_tmpfs = false;  // no shared dir: the guest's own tmpfs (ceiling)
+    std::string daemon;        // empty: bench --daemon (virtio-fs columns)
+    std::string opts;          // extra mount options, e.g. "dax"
+    std::string cache_size;    // DAX window (patched QEMU); empty: none
+    std::string version_table; // version table size (patched QEMU); empty: none
 
     bool uses_daemon() const { return !guest_tmpfs && transport != "9p"; }
 };
