@@ -6,6 +6,9 @@
 #      one under POSIX locks, one under flock: no update may be lost.  Both
 #      guests see a lock the host holds (F_GETLK, F_SETLK); guest B sees
 #      guest A's lock and A's unlock wakes B's F_SETLKW.
+#      Then both guests insert rows into one sqlite3 database on the share
+#      at the same time (sqlite's own fcntl locking): integrity_check is ok
+#      and no row is lost.
 #   2. QEMU's virtiofsd: the documented local-only behaviour (the host's
 #      lock is invisible to the guest), and nothing hangs.
 #   3. The single-guest suite "locks" (tests/guest/locks.c: holders,
@@ -59,6 +62,7 @@ new_share() {
 	printf '0\n' >"$shared/lk/counter-posix"
 	printf '0\n' >"$shared/lk/counter-flock"
 	printf '0123456789abcdefghij' >"$shared/lk/hostheld"
+	sqlite3 "$shared/lk/db" "CREATE TABLE t(who TEXT, n INTEGER)"
 	chmod -R a+rwX "$shared"
 	tests/locks/host_lock.py hold "$shared/lk/hostheld" >"$logs/holder" 2>&1 &
 	holder=$!
@@ -74,16 +78,21 @@ end_share() {
 	shared=
 }
 
-guest_cmd() { # guest_cmd NAME ROLE: barrier, both counters, then ROLE
+rows=${LOCKS_SQLITE_ROWS:-100}
+
+guest_cmd() { # guest_cmd NAME ROLE: barrier, both counters, ROLE, sqlite rows
 	local d=/mnt/lk
 	echo "set -e; locks host $d remote; touch $d/ready-$1;" \
 		"while [ ! -e $d/go ]; do sleep 1; done;" \
 		"locks contend $d/counter-posix $n posix; locks contend $d/counter-flock $n flock;" \
-		"locks $2 $d"
+		"locks $2 $d;" \
+		"i=1; while [ \$i -le $rows ]; do" \
+		"sqlite3 -cmd '.timeout 120000' $d/db \"INSERT INTO t VALUES('$1', \$i);\";" \
+		"i=\$((i + 1)); done; echo '# sqlite: $rows rows inserted'"
 }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 
 # 1. Two guests and the host on vfsd.
 new_share
@@ -112,6 +121,11 @@ report $((ra == 0 && rb == 0 && rh == 0)) \
 	"$logs/guest-a" "$logs/guest-b" "$logs/host"
 report $((posix == 3 * n)) "vfsd: no lost update under POSIX locks ($posix of $((3 * n)))"
 report $((flk == 3 * n)) "vfsd: no lost update under flock ($flk of $((3 * n)))"
+check=$(sqlite3 "$shared/lk/db" "PRAGMA integrity_check")
+count=$(sqlite3 "$shared/lk/db" "SELECT count(DISTINCT who || '-' || n) FROM t")
+echo "# sqlite: integrity_check $check, $count distinct rows (expected $((2 * rows)))"
+report $([ "$check" = ok ] && [ "$count" = $((2 * rows)) ] && echo 1 || echo 0) \
+	"vfsd: sqlite3 from two guests at once: integrity ok, no row lost"
 end_share
 
 # 2. QEMU's virtiofsd: locks stay in the guest.
