@@ -88,6 +88,11 @@ int LockWaiter::start(std::uint64_t unique, std::function<int()> block,
 
 void LockWaiter::run(const std::shared_ptr<Wait>& wait, const std::function<int()>& block,
                      const std::function<void(int)>& answer) {
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, kWakeSignal);
+    // Whatever the creating thread blocked, this one must hear the signal.
+    ::pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
     int err = EINTR;
     while (!wait->cancelled) {
         err = block();
@@ -96,6 +101,9 @@ void LockWaiter::run(const std::shared_ptr<Wait>& wait, const std::function<int(
             break;
         }
     }
+    // Late wake signals stay pending from here on: nothing the answer does
+    // may see EINTR.
+    ::pthread_sigmask(SIG_BLOCK, &wake, nullptr);
     if (wait->cancelled && err == 0) {
         // Granted as the cancel came: the guest gets the lock (it may already
         // have given up waiting, then its process exit or close releases it).
