@@ -2,6 +2,7 @@
 // the FUSE layer's SETLKW waits and FUSE_INTERRUPT.
 
 #include "fs/passthrough_fs.hpp"
+#include "fuse/fault_injector.hpp"
 #include "fuse/fuse_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -201,7 +202,7 @@ struct Call {
         reinterpret_cast<fuse_in_header*>(in.data())->len = static_cast<std::uint32_t>(in.size());
         return *this;
     }
-    void send(fuse::FuseServer& server, bool with_reply = true) {
+    void send(vhost::RequestHandler& server, bool with_reply = true) {
         std::vector<iovec> r{{in.data(), in.size()}};
         std::vector<iovec> w;
         if (with_reply) {
@@ -256,6 +257,11 @@ struct Session {
     std::uint64_t open() { return *pfs.open(node, O_RDWR); }
     std::unique_ptr<Call> lock(std::uint32_t opcode, std::uint64_t fh, std::uint64_t owner,
                                std::uint32_t type, std::uint32_t flags = 0) {
+        return lock_via(server, opcode, fh, owner, type, flags);
+    }
+    std::unique_ptr<Call> lock_via(vhost::RequestHandler& handler, std::uint32_t opcode,
+                                   std::uint64_t fh, std::uint64_t owner, std::uint32_t type,
+                                   std::uint32_t flags = 0) {
         auto call = std::make_unique<Call>(opcode, next_unique++, node);
         fuse_lk_in lk{};
         lk.fh = fh;
@@ -265,7 +271,7 @@ struct Session {
         lk.lk.type = type;
         lk.lk.pid = static_cast<std::uint32_t>(owner);
         lk.lk_flags = flags;
-        call->add(lk).send(server);
+        call->add(lk).send(handler);
         return call;
     }
     void interrupt(std::uint64_t unique) {
@@ -421,6 +427,25 @@ TEST_CASE("INIT answers the capability word only to a guest that asks", "[locks]
                     sizeof(caps));
         CHECK(caps == (ask ? (VTFS_INIT_EXT_REPLY | VTFS_CAP_INTERRUPTS) : 0U));
     }
+}
+
+TEST_CASE("fault injection reaches the lock opcodes and the lock waits", "[locks][faults]") {
+    Session s;
+    const auto a = s.open(), b = s.open();
+    std::string why;
+    auto rule = fuse::FaultRule::parse("error=ENOLCK:SETLK", &why);
+    REQUIRE(rule);
+    fuse::FaultInjector injector(s.server, {*rule});
+    CHECK(s.lock_via(injector, FUSE_SETLK, a, 1, F_WRLCK)->error() == -ENOLCK);
+    REQUIRE(s.lock_via(injector, FUSE_GETLK, a, 1, F_WRLCK)->error() == 0);
+    REQUIRE(s.lock(FUSE_SETLK, a, 1, F_WRLCK)->error() == 0);
+    auto waiter = s.lock_via(injector, FUSE_SETLKW, b, 2, F_WRLCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(!waiter->answered());
+    // A stopping queue asks the outermost handler: the wait must end.
+    injector.release_held_requests();
+    CHECK(waiter->answered());
+    CHECK(waiter->error() == -EINTR);
 }
 
 TEST_CASE("malformed lock requests get EINVAL", "[locks][fuse]") {
