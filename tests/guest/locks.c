@@ -267,13 +267,18 @@ static int test_setlkw_sigalrm(void)
 	return TEST_PASS;
 }
 
-/* A blocked waiter: returns its pid; it exits 0 if it ever gets the lock. */
-static pid_t start_waiter(const char *path)
+/*
+ * A blocked waiter: returns its pid; it exits 0 if it ever gets the lock.
+ * It must not keep @h's pipe open, or the holder never sees its end.
+ */
+static pid_t start_waiter(const char *path, struct holder *h)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		int fd = open(path, O_RDWR);
+
+		close(h->release);
 
 		_exit(posix_lock(fd, F_SETLKW, F_WRLCK, 0, 0) == 0 ? 0 : 1);
 	}
@@ -291,7 +296,7 @@ static int test_setlkw_sigkill(void)
 		return TEST_SKIP;
 	CHECK(p, "create");
 	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
-	CHECK((w = start_waiter(p)) > 0, "fork");
+	CHECK((w = start_waiter(p, &h)) > 0, "fork");
 	usleep(500000);
 	CHECK(waitpid(w, &status, WNOHANG) == 0, "the waiter waits");
 	CHECK(kill(w, SIGKILL) == 0, "kill");
@@ -324,7 +329,7 @@ static int test_waiters_do_not_stall_io(void)
 	t1 = now();
 	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
 	for (i = 0; i < 12; i++)
-		CHECK((w[i] = start_waiter(p)) > 0, "fork");
+		CHECK((w[i] = start_waiter(p, &h)) > 0, "fork");
 	usleep(300000);
 	t2 = now();
 	for (round = 0; round < 8; round++)
