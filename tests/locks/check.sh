@@ -113,6 +113,8 @@ wait $pa
 ra=$?
 wait $pb
 rb=$?
+grep -h '^#' "$logs/guest-a" "$logs/guest-b" "$logs/host" 2>/dev/null | sed 's/^# *//; s/^/# /'
+sed 's/^/# /' "$logs/host"
 posix=$(tr -d ' \n' <"$shared/lk/counter-posix")
 flk=$(tr -d ' \n' <"$shared/lk/counter-flock")
 echo "# counters: posix $posix, flock $flk (expected $((3 * n)) each)"
