@@ -4,7 +4,9 @@
   host_lock.py hold FILE           write-lock bytes 0-9 of FILE until killed
   host_lock.py contend FILE N KIND N increments of the decimal counter in
                                    FILE under lockf (KIND posix) or flock
-                                   (KIND flock), as tests/guest/locks.c does
+                                   (KIND flock), as tests/guest/locks.c does;
+                                   paced (1 ms inside the lock, 5 ms outside)
+                                   so they overlap the guests' slower loops
 """
 import fcntl
 import os
@@ -27,8 +29,10 @@ def contend(path, n, kind):
     for _ in range(n):
         lock(fd, fcntl.LOCK_EX)
         value = int(os.pread(fd, 32, 0).decode().strip() or "0") + 1
+        time.sleep(0.001)  # a guest that ignored the lock would interleave here
         os.pwrite(fd, f"{value:<20}\n".encode(), 0)
         lock(fd, fcntl.LOCK_UN)
+        time.sleep(0.005)
     os.close(fd)
     print(f"host: {n} {kind} increments in {time.monotonic() - start:.1f} s", flush=True)
 
