@@ -34,7 +34,7 @@ HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
 	checkpatch clean help fuzz check-trixie rootboot-check dkms-deb dkms-boot-test bench bench-quick \
-	qemu-dax qemu-dax-check dax-two-guests-check vtable-check
+	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check
 
 all: module guest-tests harness
 
@@ -82,7 +82,8 @@ image: module guest-tests harness
 unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
-check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check
+check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check \
+	locks-check
 	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
 ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
@@ -99,6 +100,13 @@ check-trixie:
 # both: each sees the other's stores (with cache=none, only DAX can map it).
 dax-two-guests-check: image qemu-dax
 	./tests/dax/two-guests.sh
+
+# File locks (issue 13): two guests and a host process contending under
+# POSIX locks and flock (no lost update), cross-guest F_GETLK and wake-up,
+# QEMU's virtiofsd's local-only locks, and the single-guest suite "locks"
+# (release on close/exit/kill, F_SETLKW and signals) with both daemons.
+locks-check: image
+	KERNEL=$(KERNEL) ./tests/locks/check.sh
 
 # The version table (Documentation/filesystems/virtio_fs.rst): the suites
 # with the table on and its sysfs counters, staleness under churn from the

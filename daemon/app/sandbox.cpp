@@ -89,6 +89,7 @@ const char* const kAllowedSyscalls[] = {
     "dup",
     "dup3",
     "fcntl",
+    "flock",
     "poll",
     "ppoll",
     "epoll_wait",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/unique_fd.hpp"
+#include "fs/lock_types.hpp"
 #include "fs/result.hpp"
 #include "fs/types.hpp"
 
@@ -60,6 +61,28 @@ public:
                                         bool writable) {
         (void)node, (void)handle, (void)writable;
         return Errno{ENOSYS};
+    }
+    // POSIX record locks of a guest lock owner on the file handle is open on.
+    // getlk: the first lock of another owner (or a host process) that
+    // conflicts with range, or type F_UNLCK.  setlk: 0, EAGAIN if it
+    // conflicts and !wait; with wait it blocks until granted, or until the
+    // calling thread is interrupted by a signal (EINTR).
+    virtual Result<LockRange> getlk(HandleId handle, LockOwner owner, const LockRange& range) {
+        (void)handle, (void)owner, (void)range;
+        return Errno{ENOSYS};
+    }
+    virtual int setlk(HandleId handle, LockOwner owner, const LockRange& range, bool wait) {
+        (void)handle, (void)owner, (void)range, (void)wait;
+        return ENOSYS;
+    }
+    // flock(2) on the open file handle stands for; blocking as setlk.
+    virtual int flock(HandleId handle, FlockOp op, bool wait) {
+        (void)handle, (void)op, (void)wait;
+        return ENOSYS;
+    }
+    // The owner closed a descriptor of the file: POSIX drops all its locks.
+    virtual void release_posix_locks(HandleId handle, LockOwner owner) {
+        (void)handle, (void)owner;
     }
     virtual int flush(HandleId handle) = 0;
     virtual int release(HandleId handle) = 0;

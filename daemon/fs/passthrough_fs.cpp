@@ -125,6 +125,7 @@ void PassthroughFs::host_changed_all() {
 }
 
 void PassthroughFs::reset() {
+    locks_.clear();
     files_.clear();
     dirs_.clear();
     inodes_.clear();

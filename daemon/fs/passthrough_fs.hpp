@@ -4,9 +4,11 @@
 #include "fs/file_system.hpp"
 #include "fs/handle_table.hpp"
 #include "fs/inode_table.hpp"
+#include "fs/lock_table.hpp"
 #include "fs/version_table.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,6 +60,10 @@ public:
     Result<std::size_t> write(HandleId handle, std::span<const iovec> from, off_t offset) override;
     Result<UniqueFd> mapping_fd(NodeId node, std::optional<HandleId> handle,
                                 bool writable) override;
+    Result<LockRange> getlk(HandleId handle, LockOwner owner, const LockRange& range) override;
+    int setlk(HandleId handle, LockOwner owner, const LockRange& range, bool wait) override;
+    int flock(HandleId handle, FlockOp op, bool wait) override;
+    void release_posix_locks(HandleId handle, LockOwner owner) override;
     int flush(HandleId handle) override;
     int release(HandleId handle) override;
     int fsync(HandleId handle, bool datasync) override;
@@ -90,6 +96,7 @@ public:
     // For tests: what the guest could observe of our bookkeeping.
     const InodeTable& inodes() const { return inodes_; }
     std::size_t open_handles() const { return files_.size() + dirs_.size(); }
+    std::size_t lock_files() const { return locks_.size(); }
 
 private:
     struct OpenedSource {
@@ -109,6 +116,11 @@ private:
         std::uint64_t position = 0;
         std::shared_ptr<Inode> inode;
     };
+
+    // The description carrying owner's POSIX locks on the file (lock_ops.cpp).
+    Result<std::shared_ptr<LockFile>> lock_file(const OpenFile& file, LockOwner owner);
+    pid_t lock_holder_pid(NodeId node, LockOwner owner, const struct flock& asked,
+                          const struct flock& found) const;
 
     // Opens the file a node pins with real access mode flags (via /proc/self/fd).
     Result<UniqueFd> reopen(const Inode& inode, int flags) const;
@@ -138,6 +150,7 @@ private:
     InodeTable inodes_;
     HandleTable<OpenFile> files_;
     HandleTable<OpenDir> dirs_;
+    LockTable locks_;
 };
 
 } // namespace vfsd::fs

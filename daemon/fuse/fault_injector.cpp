@@ -126,6 +126,8 @@ void FaultInjector::release_held_requests() {
         spdlog::info("fault injection: giving back {} held requests", held.size());
     }
     // Destroying them completes them with 0 bytes.
+    held.clear();
+    inner_.release_held_requests(); // e.g. the server's lock waits
 }
 
 } // namespace vfsd::fuse

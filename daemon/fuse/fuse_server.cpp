@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <limits>
 #include <linux/limits.h>
+#include <linux/virtio_fs.h>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <unistd.h>
@@ -23,6 +24,22 @@ constexpr std::size_t kMaxXattrNameSize = XATTR_NAME_MAX;
 constexpr std::size_t kMaxReaddirSize = 1024 * 1024;
 // major, minor, max_readahead, flags: what every protocol 7.x guest sends.
 constexpr std::size_t kMinInitInSize = offsetof(fuse_init_in, flags) + sizeof(std::uint32_t);
+
+// The capability word (include/uapi/linux/virtio_fs.h) in both INIT structs.
+static_assert(sizeof(fuse_init_in) >= VTFS_INIT_EXT_OFFSET + sizeof(std::uint32_t));
+static_assert(sizeof(fuse_init_out) >= VTFS_INIT_EXT_OFFSET + sizeof(std::uint32_t));
+
+// Our guest module asks what vfsd can do beyond FUSE; the answer goes only
+// to a guest that asked (the word is reserved for everyone else).
+void answer_capabilities(const fuse_init_in& in, fuse_init_out& out) {
+    std::uint32_t ask = 0;
+    std::memcpy(&ask, reinterpret_cast<const char*>(&in) + VTFS_INIT_EXT_OFFSET, sizeof(ask));
+    if (ask != VTFS_INIT_EXT_ASK) {
+        return;
+    }
+    const std::uint32_t caps = VTFS_INIT_EXT_REPLY | VTFS_CAP_INTERRUPTS;
+    std::memcpy(reinterpret_cast<char*>(&out) + VTFS_INIT_EXT_OFFSET, &caps, sizeof(caps));
+}
 
 std::size_t dirent_size(std::size_t namelen) {
     return FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
@@ -225,7 +242,7 @@ void FuseServer::handle(vhost::Request request) {
         return;
     }
     try {
-        dispatch(h, in, reply);
+        dispatch(h, in, reply, request);
     } catch (const std::bad_alloc&) {
         if (!reply.done()) {
             reply.error(ENOMEM);
@@ -233,7 +250,7 @@ void FuseServer::handle(vhost::Request request) {
     }
 }
 
-void FuseServer::dispatch(const fuse_in_header& h, In& in, Reply& reply) {
+void FuseServer::dispatch(const fuse_in_header& h, In& in, Reply& reply, vhost::Request& request) {
     if (h.opcode == FUSE_INIT) {
         op_init(h, in, reply);
         return;
@@ -325,12 +342,16 @@ void FuseServer::dispatch(const fuse_in_header& h, In& in, Reply& reply) {
         return op_setupmapping(h, in, reply);
     case FUSE_REMOVEMAPPING:
         return op_removemapping(in, reply);
+    case FUSE_GETLK:
+        return op_getlk(in, reply);
+    case FUSE_SETLK:
+        return op_setlk(h, in, reply, request, false);
+    case FUSE_SETLKW:
+        return op_setlk(h, in, reply, request, true);
     case FUSE_INTERRUPT:
-        // Requests run to completion quickly; nothing to interrupt.
-        return reply.none();
+        return op_interrupt(in, reply);
     default:
-        // Locks (the guest then locks locally), ioctl, poll, bmap, tmpfile:
-        // not supported.
+        // ioctl, poll, bmap, tmpfile: not supported.
         spdlog::debug("fuse: {} ({}) not implemented", opcode_name(h.opcode), h.opcode);
         return reply.error(ENOSYS);
     }
@@ -357,7 +378,8 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
         return;
     }
     std::uint32_t wanted = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_EXPORT_SUPPORT |
-                           FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_ASYNC_DIO | FUSE_MAX_PAGES;
+                           FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_ASYNC_DIO |
+                           FUSE_MAX_PAGES | FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS;
     if (options_.readdirplus) {
         wanted |= FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO;
     }
@@ -377,11 +399,11 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
     out.congestion_threshold = 48;
     out.time_gran = 1;
     out.max_pages = static_cast<std::uint16_t>(options_.max_write / 4096);
+    answer_capabilities(arg, out);
     spdlog::info("fuse: INIT reply flags {:#x}, max_write {}", out.flags, out.max_write);
     if (initialized_) {
         // A new session without DESTROY (guest reset): old node ids are void.
-        unmap_all();
-        fs_.reset();
+        end_session();
     }
     initialized_ = true;
     if (arg.minor < 5) {
@@ -398,8 +420,7 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
 void FuseServer::op_destroy(Reply& reply) {
     spdlog::info("fuse: DESTROY");
     initialized_ = false;
-    unmap_all();
-    fs_.reset();
+    end_session();
     reply.ok();
 }
 
@@ -685,6 +706,9 @@ void FuseServer::op_release(In& in, Reply& reply, bool dir) {
     if (!take(in, arg)) {
         return reply.error(EINVAL);
     }
+    if (!dir && (arg.release_flags & FUSE_RELEASE_FLOCK_UNLOCK)) {
+        fs_.flock(arg.fh, fs::FlockOp::Unlock, false);
+    }
     const int err = dir ? fs_.releasedir(arg.fh) : fs_.release(arg.fh);
     reply_status(reply, err);
 }
@@ -694,6 +718,8 @@ void FuseServer::op_flush(In& in, Reply& reply) {
     if (!take(in, arg)) {
         return reply.error(EINVAL);
     }
+    // POSIX: closing any descriptor of a file drops the process's locks on it.
+    fs_.release_posix_locks(arg.fh, arg.lock_owner);
     const int err = fs_.flush(arg.fh);
     reply_status(reply, err);
 }

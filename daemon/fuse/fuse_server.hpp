@@ -4,6 +4,7 @@
 #include "fs/file_system.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/dax_ranges.hpp"
+#include "fuse/lock_waiter.hpp"
 #include "fuse/reply.hpp"
 #include "fuse/span_reader.hpp"
 #include "vhost/request.hpp"
@@ -31,12 +32,14 @@ public:
     FuseServer(fs::FileSystem& fs, FuseServerOptions options);
 
     void handle(vhost::Request request) override;
+    // Lock waits hold their requests: a stopping queue needs them answered.
+    void release_held_requests() override;
 
     bool initialized() const { return initialized_; }
 
 private:
     using In = SpanReader;
-    void dispatch(const fuse_in_header& h, In& in, Reply& reply);
+    void dispatch(const fuse_in_header& h, In& in, Reply& reply, vhost::Request& request);
 
     void op_init(const fuse_in_header& h, In& in, Reply& reply);
     void op_destroy(Reply& reply);
@@ -68,6 +71,12 @@ private:
     void op_fallocate(In& in, Reply& reply);
     void op_lseek(In& in, Reply& reply);
     void op_copy_file_range(In& in, Reply& reply);
+    // File locks and interrupts (fuse_server_locks.cpp).
+    void op_getlk(In& in, Reply& reply);
+    void op_setlk(const fuse_in_header& h, In& in, Reply& reply, vhost::Request& request,
+                  bool wait);
+    void op_interrupt(In& in, Reply& reply);
+    void end_session();
     void op_syncfs(const fuse_in_header& h, In& in, Reply& reply);
     void op_setupmapping(const fuse_in_header& h, In& in, Reply& reply);
     void op_removemapping(In& in, Reply& reply);
@@ -81,7 +90,8 @@ private:
     fs::FileSystem& fs_;
     FuseServerOptions options_;
     std::atomic<bool> initialized_{false};
-    DaxRanges dax_ranges_; // what SETUPMAPPING mapped, unmapped at session end
+    DaxRanges dax_ranges_;   // what SETUPMAPPING mapped, unmapped at session end
+    LockWaiter lock_waiter_; // SETLKW requests waiting for their lock
 };
 
 // struct stat -> the wire attribute struct.

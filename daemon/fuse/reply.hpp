@@ -35,6 +35,9 @@ public:
     void payload_written(std::size_t n);
     // Requests that take no reply (FORGET, INTERRUPT).
     void none();
+    // The request was moved elsewhere and is answered there (a lock wait):
+    // this Reply must not touch it again.
+    void handed_over() { done_ = true; }
 
     std::size_t payload_capacity() const;
     std::optional<std::vector<iovec>> payload_spans(std::size_t n) const;

@@ -8,6 +8,7 @@
  *   vtfs_device.c   virtio driver: config, virtqueues, tag registry, failure
  *   vtfs_request.c  FUSE requests on request queues: mapping, replies, backlog
  *   vtfs_hiprio.c   FORGET/BATCH_FORGET/INTERRUPT on the high-priority queue
+ *   vtfs_caps.c     daemon capabilities from FUSE_INIT; whether to interrupt
  *   vtfs_super.c    "virtiofs" file system type: options, mount, umount
  *   vtfs_dax.c      the DAX window: shared memory region as a dax_device
  *   vtfs_vtable.c   the version table: GETATTR/LOOKUP answered locally
@@ -44,7 +45,7 @@
 
 /* Per-request timeout in seconds unless "request_timeout=" says otherwise. */
 extern unsigned int vtfs_default_timeout;
-extern bool vtfs_send_interrupts;
+extern int vtfs_send_interrupts;
 
 /* sg entries a request needs besides its pages: in/out headers and args. */
 #define VTFS_SG_OVERHEAD	4
@@ -156,6 +157,7 @@ struct vtfs_device {
 
 	struct vtfs_window *window;	/* NULL: no DAX; see vtfs_window */
 	struct vtfs_vtable *vtable;	/* NULL: no table; fixed like @window */
+	u32 daemon_caps;		/* VTFS_CAP_*, set by each INIT reply */
 
 	unsigned int nr_queues;		/* hiprio + request queues */
 	unsigned int max_pages;		/* per request, fits the rings */
@@ -193,6 +195,11 @@ void vtfs_put_device(struct vtfs_device *dev);
 void vtfs_fail_device(struct vtfs_device *dev, int error);
 void vtfs_device_release(struct kobject *kobj);
 const char *vtfs_state_name(enum vtfs_state state);
+
+/* vtfs_caps.c */
+void vtfs_caps_ask(u32 opcode, void *in, unsigned int len);
+void vtfs_caps_take(struct vtfs_device *dev, struct fuse_req *req);
+bool vtfs_interrupts_enabled(struct vtfs_device *dev);
 
 /* vtfs_compat.c */
 extern const struct fuse_iqueue_ops vtfs_fiq_ops;

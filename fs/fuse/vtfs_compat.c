@@ -77,7 +77,7 @@ static void vtfs_send_forget(struct fuse_iqueue *fiq,
 /* fuse.ko saw FR_SENT and FR_INTERRUPTED; vtfs_queue_interrupt() rechecks. */
 static void vtfs_send_interrupt(struct fuse_iqueue *fiq, struct fuse_req *req)
 {
-	if (READ_ONCE(vtfs_send_interrupts))
+	if (vtfs_interrupts_enabled(fiq->priv))
 		vtfs_queue_interrupt(req);
 }
 
@@ -112,7 +112,7 @@ static void vtfs_wake_forget_and_unlock(struct fuse_iqueue *fiq)
 static void vtfs_wake_interrupt_and_unlock(struct fuse_iqueue *fiq)
 	__releases(fiq->lock)
 {
-	if (READ_ONCE(vtfs_send_interrupts))
+	if (vtfs_interrupts_enabled(fiq->priv))
 		vtfs_hiprio_kick(fiq);
 	spin_unlock(&fiq->lock);
 }

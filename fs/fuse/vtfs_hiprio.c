@@ -14,21 +14,16 @@
  * If the ring is full, the message waits in dev->hiprio_held until the
  * device returns a buffer.
  *
- * FUSE_INTERRUPT is only sent with send_interrupts=1: QEMU 7.2's virtiofsd
- * stops serving requests when an interrupt arrives for a request it has
- * already answered, and our vfsd ignores interrupts.  With it off, an
- * interrupted request stays on fiq->interrupts until fuse ends it, as with
- * any transport that does not implement interrupts.
+ * FUSE_INTERRUPT is only sent when vtfs_interrupts_enabled() (vtfs_caps.c):
+ * QEMU 7.2's virtiofsd stops serving requests when an interrupt arrives
+ * for a request it has already answered.  Otherwise an interrupted request
+ * stays on fiq->interrupts until fuse ends it, as with any transport that
+ * does not implement interrupts.
  */
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 
 #include "vtfs.h"
-
-bool vtfs_send_interrupts;
-module_param_named(send_interrupts, vtfs_send_interrupts, bool, 0644);
-MODULE_PARM_DESC(send_interrupts,
-		 "Send FUSE_INTERRUPT for signalled requests (default off: QEMU 7.2's virtiofsd hangs on a late one)");
 
 /* One message on the high-priority queue, device-readable only. */
 struct vtfs_hiprio_msg {
@@ -141,7 +136,7 @@ retry:
 	fiq = &dev->fc->iq;
 	spin_lock(&fiq->lock);
 	req = NULL;
-	if (READ_ONCE(vtfs_send_interrupts))
+	if (vtfs_interrupts_enabled(dev))
 		req = list_first_entry_or_null(&fiq->interrupts,
 					       struct fuse_req, intr_entry);
 	if (req) {

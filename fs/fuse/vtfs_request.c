@@ -114,6 +114,7 @@ static unsigned int vtfs_build_out_sg(struct vtfs_req *vr)
 		       args->in_args[i].size);
 		off += args->in_args[i].size;
 	}
+	vtfs_caps_ask(req->in.h.opcode, vr->bounce, off);
 	sg_set_buf(&sg[n++], &req->in.h, sizeof(req->in.h));
 	if (vr->in_len)
 		sg_set_buf(&sg[n++], vr->bounce, vr->in_len);
@@ -187,11 +188,11 @@ static struct vtfs_req *vtfs_req_alloc(struct fuse_req *req, gfp_t gfp)
 }
 
 /* Caller holds q->lock and the request is in flight, so it is alive. */
-static void vtfs_catch_interrupt(struct fuse_req *req)
+static void vtfs_catch_interrupt(struct vtfs_queue *q, struct fuse_req *req)
 {
 	/* Pairs with the barrier after set_bit(FR_INTERRUPTED) in fuse. */
 	smp_mb__after_atomic();
-	if (READ_ONCE(vtfs_send_interrupts) &&
+	if (vtfs_interrupts_enabled(q->dev) &&
 	    test_bit(FR_INTERRUPTED, &req->flags))
 		vtfs_queue_interrupt(req);
 }
@@ -221,7 +222,7 @@ static int vtfs_add_locked(struct vtfs_queue *q, struct vtfs_req *vr)
 	list_add_tail(&vr->node, &q->inflight);
 	q->nr_inflight++;
 	q->stats.requests++;
-	vtfs_catch_interrupt(req);
+	vtfs_catch_interrupt(q, req);
 
 	/* Notify under the lock: removal deletes the vq once it owns it. */
 	if (virtqueue_kick_prepare(q->vq)) {
@@ -450,6 +451,7 @@ static int vtfs_take_reply(struct vtfs_req *vr)
 	}
 	if (!oh->error)
 		vtfs_copy_out(vr);
+	vtfs_caps_take(vr->queue->dev, req);
 	return 0;
 }
 

@@ -68,8 +68,25 @@ TEST_CASE("every opcode runs under seccomp kill", "[sandbox][seccomp]") {
     ls.fh = fh;
     ls.whence = SEEK_DATA;
     CHECK(g.call(FUSE_LSEEK, file, FuseGuest::bytes(ls)).first == 0);
+    // Locks: a POSIX lock (its own host description), GETLK, flock, and the
+    // FLUSH that drops the owner's locks.
+    fuse_lk_in lk{};
+    lk.fh = fh;
+    lk.owner = 7;
+    lk.lk.end = 99;
+    lk.lk.type = F_WRLCK;
+    lk.lk.pid = 1;
+    CHECK(g.call(FUSE_SETLK, file, FuseGuest::bytes(lk)).first == 0);
+    lk.owner = 8;
+    CHECK(g.call(FUSE_GETLK, file, FuseGuest::bytes(lk)).first == 0);
+    CHECK(g.call(FUSE_SETLK, file, FuseGuest::bytes(lk)).first == -EAGAIN);
+    lk.lk_flags = FUSE_LK_FLOCK;
+    CHECK(g.call(FUSE_SETLKW, file, FuseGuest::bytes(lk)).first == 0);
+    lk.lk.type = F_UNLCK;
+    CHECK(g.call(FUSE_SETLK, file, FuseGuest::bytes(lk)).first == 0);
     fuse_flush_in fl{};
     fl.fh = fh;
+    fl.lock_owner = 7;
     CHECK(g.call(FUSE_FLUSH, file, FuseGuest::bytes(fl)).first == 0);
 
     // Attributes: mode, owner, size through the handle and the node, times.

@@ -155,13 +155,17 @@ ImageManifest describe_image(const ImageInputs& in) {
                                  "--allow-missing-module for an image without it");
     }
 
-    // fio, git (builtins only: status and diff need no git-core helpers) and
-    // the shared libraries they need
+    // fio, git (builtins only: status and diff need no git-core helpers),
+    // sqlite3 and the shared libraries they need
     m.add_host_file("/usr/bin/fio", in.fio, 0755);
     std::vector<std::string> dynamic = {in.fio};
     if (!in.git.empty() && fs::exists(in.git)) {
         m.add_host_file("/usr/bin/git", in.git, 0755);
         dynamic.push_back(in.git);
+    }
+    if (!in.sqlite3.empty() && fs::exists(in.sqlite3)) {
+        m.add_host_file("/usr/bin/sqlite3", in.sqlite3, 0755);
+        dynamic.push_back(in.sqlite3);
     }
     for (const auto& bin : dynamic) {
         for (const auto& lib : shared_libraries_of(bin)) {

@@ -20,6 +20,8 @@ struct ImageInputs {
     // The metadata benchmark's git status / git diff; left out when the host
     // has none (that benchmark then says so).
     std::string git = "/usr/bin/git";
+    // The lock test's real client (tests/locks/check.sh); left out likewise.
+    std::string sqlite3 = "/usr/bin/sqlite3";
     bool allow_missing_module = false;
 };
 

@@ -63,4 +63,28 @@ struct vtfs_vtable_header {
 #define VTFS_VTABLE_SLOT(nodeid)	((nodeid) - 1)
 #define VTFS_VTABLE_NODEID(slot)	((slot) + 1)
 
+/*
+ * Daemon capabilities beyond FUSE, negotiated in FUSE_INIT through the last
+ * 32-bit word of struct fuse_init_in and of struct fuse_init_out (byte
+ * offset 60 of both, reserved and zero in every FUSE protocol version so
+ * far).  The guest module writes VTFS_INIT_EXT_ASK there; a daemon that
+ * knows this answers VTFS_INIT_EXT_REPLY in the upper half of the word and
+ * VTFS_CAP_* bits in the lower half, and writes nothing there for a guest
+ * that did not ask.  Daemons that do not know it (QEMU's virtiofsd, the
+ * Rust virtiofsd) answer zero: no capabilities, nothing for them to trip
+ * over.  Native endian, as every FUSE field.
+ */
+#define VTFS_INIT_EXT_OFFSET	60
+#define VTFS_INIT_EXT_ASK	0x76746673U	/* "vtfs" */
+#define VTFS_INIT_EXT_REPLY	0x56460000U	/* "VF" in the upper half */
+#define VTFS_INIT_EXT_MAGIC	0xffff0000U
+#define VTFS_INIT_EXT_CAPS	0x0000ffffU
+
+/*
+ * FUSE_INTERRUPT is safe: a request still in progress that can wait (a
+ * SETLKW) is answered -EINTR; an interrupt for a request already answered,
+ * or never received, is ignored.  No reply is written to any interrupt.
+ */
+#define VTFS_CAP_INTERRUPTS	(1U << 0)
+
 #endif /* _UAPI_VTFS_VIRTIO_FS_H */

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locks: file locks on the share (issue 13).
+ *
+ *   locks local [DIR]          one guest: holders, waiters, release on
+ *                              close/exit/kill, SETLKW and signals, flock
+ *   locks contend FILE N KIND  N increments of the counter in FILE (a
+ *                              decimal number) under a POSIX (KIND posix)
+ *                              or flock (KIND flock) lock; with a peer
+ *                              guest and the host doing the same, no
+ *                              update may be lost (tests/locks/check.sh)
+ *   locks hold DIR             two guests: hold a lock until the peer waits,
+ *   locks wait DIR             then release it; the peer's SETLKW returns
+ *   locks host DIR remote|local  a lock the host holds on DIR/hostheld
+ *                              (bytes 0-9) is seen (remote) or not (local:
+ *                              QEMU's virtiofsd keeps locks in the guest)
+ *
+ * Every wait is bounded: a lock that is never granted fails the test, it
+ * does not hang it.  SETLKW interruption needs FUSE_INTERRUPT; Debian's
+ * virtiofs.ko never sends it, so with it those tests are skipped.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "tap.h"
+#include "vfsutil.h"
+
+#define WAIT_SECONDS 120
+
+static const char *D;	/* the test directory */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int posix_lock(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET,
+			    .l_start = start, .l_len = len };
+
+	return fcntl(fd, cmd, &fl);
+}
+
+/* A child that takes a lock, says so on a pipe, then waits for its end. */
+struct holder {
+	pid_t pid;
+	int release;	/* write end: closing it ends the child */
+};
+
+enum how_release { BY_UNLOCK, BY_CLOSE_OTHER_FD, BY_EXIT };
+
+static int start_holder(struct holder *h, const char *path, bool use_flock,
+			enum how_release how)
+{
+	int ready[2], go[2];
+	char c = 0;
+
+	if (pipe(ready) || pipe(go))
+		return -1;
+	h->pid = fork();
+	if (h->pid < 0)
+		return -1;
+	if (h->pid == 0) {
+		int fd = open(path, O_RDWR), fd2 = open(path, O_RDONLY);
+		int r = use_flock ? flock(fd, LOCK_EX | LOCK_NB) :
+			posix_lock(fd, F_SETLK, F_WRLCK, 10, 10);
+
+		c = r == 0 && fd2 >= 0 ? 'y' : 'n';
+		close(go[1]);
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		if (read(go[0], &c, 1) < 0)
+			_exit(1);
+		if (how == BY_CLOSE_OTHER_FD) {
+			close(fd2);	/* POSIX: drops every lock on the file */
+			pause();	/* until killed */
+		}
+		if (how == BY_UNLOCK && !use_flock)
+			posix_lock(fd, F_SETLK, F_UNLCK, 0, 0);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	h->release = go[1];
+	if (read(ready[0], &c, 1) != 1)
+		c = 'n';
+	close(ready[0]);
+	if (c != 'y') {
+		errno = ENOLCK;
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for @pid at most @seconds; 0 and its status, or -1 (killed then). */
+static int wait_bounded(pid_t pid, int seconds, int *status)
+{
+	double end = now() + seconds;
+
+	while (now() < end) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -1;
+}
+
+static int end_holder(struct holder *h)
+{
+	int status;
+
+	close(h->release);
+	return wait_bounded(h->pid, WAIT_SECONDS, &status);
+}
+
+/* Whether another process (not us: our own locks never conflict) can lock. */
+static int free_for_others(const char *path, bool use_flock)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+
+		_exit(use_flock ? flock(fd, LOCK_EX | LOCK_NB) != 0 :
+		      posix_lock(fd, F_SETLK, F_WRLCK, 0, 0) != 0);
+	}
+	if (pid < 0 || wait_bounded(pid, WAIT_SECONDS, &status))
+		return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static const char *fresh(const char *name)
+{
+	const char *p = pathf("%s/%s", D, name);
+
+	return write_file(p, "0123456789abcdefghij", 20) ? NULL : p;
+}
+
+static int test_getlk_reports_holder(void)
+{
+	const char *p = fresh("getlk");
+	struct holder h;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 100 };
+	int fd;
+
+	CHECK(p, "create");
+	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
+	CHECK((fd = open(p, O_RDONLY)) >= 0, "open");
+	CHECK(fcntl(fd, F_GETLK, &fl) == 0, "F_GETLK");
+	tap_diag("F_GETLK: type %d start %lld len %lld pid %d (holder %d)",
+		 fl.l_type, (long long)fl.l_start, (long long)fl.l_len,
+		 fl.l_pid, h.pid);
+	CHECK(fl.l_type == F_WRLCK && fl.l_start == 10 && fl.l_len == 10,
+	      "the holder's range");
+	CHECK(fl.l_pid == h.pid, "the holder's pid");
+	CHECK_ERRNO(posix_lock(fd, F_SETLK, F_RDLCK, 19, 1), EAGAIN,
+		    "conflicting F_SETLK");
+	CHECK(posix_lock(fd, F_SETLK, F_RDLCK, 20, 5) == 0, "beside it");
+	close(fd);
+	CHECK(end_holder(&h) == 0, "holder exit");
+	return TEST_PASS;
+}
+
+static int released_by(enum how_release how, bool use_flock, bool kill_it)
+{
+	const char *p = fresh(use_flock ? "flock" : "release");
+	struct holder h;
+
+	CHECK(p, "create");
+	CHECK(start_holder(&h, p, use_flock, how) == 0, "holder");
+	CHECK(!free_for_others(p, use_flock), "held while the holder lives");
+	if (kill_it) {
+		CHECK(kill(h.pid, SIGKILL) == 0, "kill");
+		CHECK(end_holder(&h) == 0, "holder reaped");
+	} else if (how == BY_CLOSE_OTHER_FD) {
+		close(h.release);
+		usleep(200000);
+		CHECK(free_for_others(p, use_flock), "free after close");
+		kill(h.pid, SIGKILL);
+		waitpid(h.pid, NULL, 0);
+		return TEST_PASS;
+	} else {
+		CHECK(end_holder(&h) == 0, "holder exit");
+	}
+	CHECK(free_for_others(p, use_flock), "free afterwards");
+	return TEST_PASS;
+}
+
+static int test_release_on_unlock(void)
+{
+	return released_by(BY_UNLOCK, false, false);
+}
+
+static int test_release_on_close(void)
+{
+	return released_by(BY_CLOSE_OTHER_FD, false, false);
+}
+
+static int test_release_on_exit(void)
+{
+	return released_by(BY_EXIT, false, false);
+}
+
+static int test_release_on_kill(void)
+{
+	return released_by(BY_EXIT, false, true);
+}
+
+static int test_flock_exit_and_kill(void)
+{
+	if (released_by(BY_EXIT, true, false) != TEST_PASS)
+		return TEST_FAIL;
+	return released_by(BY_EXIT, true, true);
+}
+
+static int interrupts_possible(void)
+{
+	/* Ours is virtio_fs; Debian's virtiofs (a module on 6.1, built in on 6.12). */
+	if (access("/sys/module/virtio_fs", F_OK) != 0)
+		return tap_skip_reason("not our transport: Debian's virtiofs never sends FUSE_INTERRUPT, a remote SETLKW wait cannot be interrupted");
+	return TEST_PASS;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int test_setlkw_sigalrm(void)
+{
+	const char *p = fresh("sigalrm");
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct holder h;
+	int fd, r, e;
+	double t;
+
+	if (interrupts_possible() == TEST_SKIP)
+		return TEST_SKIP;
+	CHECK(p, "create");
+	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
+	CHECK((fd = open(p, O_RDWR)) >= 0, "open");
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
+	t = now();
+	alarm(1);
+	r = posix_lock(fd, F_SETLKW, F_WRLCK, 0, 0);
+	e = errno;
+	alarm(0);
+	tap_diag("F_SETLKW returned %d (%s) after %.2f s", r,
+		 strerror(e), now() - t);
+	CHECK(r == -1 && e == EINTR, "EINTR from SIGALRM");
+	close(fd);
+	CHECK(end_holder(&h) == 0, "holder exit");
+	CHECK(free_for_others(p, false), "the interrupted waiter holds nothing");
+	return TEST_PASS;
+}
+
+/*
+ * A blocked waiter: returns its pid; it exits 0 if it ever gets the lock.
+ * It must not keep @h's pipe open, or the holder never sees its end.
+ */
+static pid_t start_waiter(const char *path, struct holder *h)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+
+		close(h->release);
+
+		_exit(posix_lock(fd, F_SETLKW, F_WRLCK, 0, 0) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+static int test_setlkw_sigkill(void)
+{
+	const char *p = fresh("sigkill");
+	struct holder h;
+	pid_t w;
+	int status;
+
+	if (interrupts_possible() == TEST_SKIP)
+		return TEST_SKIP;
+	CHECK(p, "create");
+	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
+	CHECK((w = start_waiter(p, &h)) > 0, "fork");
+	usleep(500000);
+	CHECK(waitpid(w, &status, WNOHANG) == 0, "the waiter waits");
+	CHECK(kill(w, SIGKILL) == 0, "kill");
+	/* Bounded only to fail instead of hanging; not a speed test. */
+	CHECK(wait_bounded(w, 30, &status) == 0, "SIGKILL ends the wait");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "killed");
+	CHECK(end_holder(&h) == 0, "holder exit");
+	CHECK(free_for_others(p, false), "the killed waiter holds nothing");
+	return TEST_PASS;
+}
+
+/* Reads all of @fd (8 MiB) @rounds times into a buffer of its own. */
+static double read_stream(int fd, int rounds)
+{
+	size_t len = 1 << 20;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t;
+	int i;
+
+	if (buf == MAP_FAILED)
+		return -1;
+	memset(buf, 0, len);	/* faulted in before the clock starts */
+	t = now();
+	for (i = 0; i < rounds * 8; i++)
+		if (pread_all(fd, buf, len, (off_t)(i % 8) << 20)) {
+			munmap(buf, len);
+			return -1;
+		}
+	t = now() - t;
+	munmap(buf, len);
+	return t;
+}
+
+/*
+ * Twelve blocked waiters, then a read stream of another file: it must
+ * complete, and its time next to the unloaded one is reported (a
+ * diagnostic, not an assertion: speed is for benchmarks).  The buffers are
+ * mapped after the forks, so copy-on-write does not bias the second run.
+ */
+static int test_waiters_do_not_stall_io(void)
+{
+	const char *p = fresh("waiters"), *data = pathf("%s/data", D);
+	static char buf[1 << 20];
+	struct holder h;
+	pid_t w[12];
+	double alone, loaded;
+	int fd, i, status;
+
+	CHECK(p, "create");
+	memset(buf, 'x', sizeof(buf));
+	CHECK((fd = open(data, O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0, "data");
+	for (i = 0; i < 8; i++)
+		CHECK(write_all(fd, buf, sizeof(buf)) == 0, "write");
+	read_stream(fd, 1);	/* warm up */
+	CHECK((alone = read_stream(fd, 4)) >= 0, "read alone");
+	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
+	for (i = 0; i < 12; i++)
+		CHECK((w[i] = start_waiter(p, &h)) > 0, "fork");
+	usleep(300000);
+	CHECK((loaded = read_stream(fd, 4)) >= 0, "read beside the waiters");
+	tap_diag("32 MiB read: %.3f s alone, %.3f s with 12 lock waiters (ratio %.2f)",
+		 alone, loaded, loaded / alone);
+	close(fd);
+	for (i = 0; i < 12; i++)
+		CHECK(waitpid(w[i], &status, WNOHANG) == 0, "waiter %d waits", i);
+	CHECK(end_holder(&h) == 0, "holder exit");
+	for (i = 0; i < 12; i++) {
+		CHECK(wait_bounded(w[i], WAIT_SECONDS, &status) == 0,
+		      "waiter %d woken", i);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "waiter %d got the lock", i);
+	}
+	return TEST_PASS;
+}
+
+static const struct tap_test local_tests[] = {
+	{ "F_GETLK reports the holder's range and pid", test_getlk_reports_holder },
+	{ "unlock releases", test_release_on_unlock },
+	{ "closing any descriptor releases", test_release_on_close },
+	{ "exit releases", test_release_on_exit },
+	{ "SIGKILL of the holder releases", test_release_on_kill },
+	{ "flock: exit and SIGKILL release", test_flock_exit_and_kill },
+	{ "F_SETLKW interrupted by SIGALRM gives EINTR", test_setlkw_sigalrm },
+	{ "F_SETLKW waiter dies from SIGKILL", test_setlkw_sigkill },
+	{ "a dozen waiters do not stall reads", test_waiters_do_not_stall_io },
+};
+
+static int run_local(const char *base)
+{
+	char *dir;
+
+	tap_plan(TAP_ARRAY_SIZE(local_tests) + 1);
+	if (!on_shared_fs(base))
+		tap_bail("%s is not on a virtio-fs mount", base);
+	dir = vfs_make_subdir(base, "locks");
+	D = dir;
+	tap_run_tests(local_tests, TAP_ARRAY_SIZE(local_tests));
+	errno = 0;
+	tap_ok(vfs_rmtree(dir) == 0, "cleanup");
+	free(dir);
+	return tap_exit();
+}
+
+/* ---- roles in tests/locks/check.sh ---- */
+
+static int lock_counter(int fd, bool use_flock, bool lock)
+{
+	if (use_flock)
+		return flock(fd, lock ? LOCK_EX : LOCK_UN);
+	return posix_lock(fd, F_SETLKW, lock ? F_WRLCK : F_UNLCK, 0, 0);
+}
+
+static int run_contend(const char *file, long n, const char *kind)
+{
+	bool use_flock = !strcmp(kind, "flock");
+	char buf[32];
+	long i, v;
+	int fd;
+	double t = now();
+
+	tap_plan(1);
+	fd = open(file, O_RDWR);
+	if (fd < 0)
+		tap_bail("open %s: %s", file, strerror(errno));
+	for (i = 0; i < n; i++) {
+		ssize_t r;
+
+		if (lock_counter(fd, use_flock, true))
+			tap_bail("lock %ld: %s", i, strerror(errno));
+		r = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (r <= 0)
+			tap_bail("read %ld: %s", i, strerror(errno));
+		buf[r] = 0;
+		v = strtol(buf, NULL, 10) + 1;
+		r = snprintf(buf, sizeof(buf), "%-20ld\n", v);
+		if (pwrite_all(fd, buf, r, 0))
+			tap_bail("write %ld: %s", i, strerror(errno));
+		if (lock_counter(fd, use_flock, false))
+			tap_bail("unlock %ld: %s", i, strerror(errno));
+	}
+	close(fd);
+	tap_diag("%ld %s increments in %.1f s", n, kind, now() - t);
+	tap_ok(1, "increments done");
+	return tap_exit();
+}
+
+/* Polls for @path to exist (the peer's signal), bounded. */
+static int wait_for(const char *path)
+{
+	double end = now() + WAIT_SECONDS;
+
+	while (now() < end) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		usleep(20000);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static int run_hold(const char *dir)
+{
+	const char *p = pathf("%s/wake", dir);
+	int fd;
+
+	tap_plan(2);
+	fd = open(p, O_RDWR | O_CREAT, 0666);
+	errno = 0;
+	tap_ok(fd >= 0 && posix_lock(fd, F_SETLK, F_WRLCK, 100, 1) == 0 &&
+	       write_file(pathf("%s/held", dir), "", 0) == 0, "lock taken");
+	tap_ok(wait_for(pathf("%s/waiting", dir)) == 0 &&
+	       usleep(500000) == 0 &&
+	       posix_lock(fd, F_SETLK, F_UNLCK, 100, 1) == 0, "released after the peer waits");
+	close(fd);
+	return tap_exit();
+}
+
+static int run_wait(const char *dir)
+{
+	const char *p = pathf("%s/wake", dir);
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 0 };
+	double t;
+	int fd, r;
+
+	tap_plan(3);
+	errno = 0;
+	if (wait_for(pathf("%s/held", dir)) || (fd = open(p, O_RDWR)) < 0)
+		tap_bail("no lock held by the peer: %s", strerror(errno));
+	r = fcntl(fd, F_GETLK, &fl);
+	tap_diag("F_GETLK: type %d start %lld len %lld pid %d", fl.l_type,
+		 (long long)fl.l_start, (long long)fl.l_len, fl.l_pid);
+	tap_ok(r == 0 && fl.l_type == F_WRLCK && fl.l_start == 100 &&
+	       fl.l_len == 1 && fl.l_pid == 0,
+	       "F_GETLK sees the other guest's lock (pid 0: not in this guest)");
+	write_file(pathf("%s/waiting", dir), "", 0);
+	t = now();
+	r = posix_lock(fd, F_SETLKW, F_WRLCK, 100, 1);
+	tap_diag("F_SETLKW returned %d after %.2f s", r, now() - t);
+	tap_ok(r == 0, "the other guest's unlock wakes the waiter");
+	tap_ok(posix_lock(fd, F_SETLK, F_UNLCK, 100, 1) == 0, "unlock");
+	close(fd);
+	return tap_exit();
+}
+
+static int run_host(const char *dir, const char *expect)
+{
+	const char *p = pathf("%s/hostheld", dir);
+	bool remote = !strcmp(expect, "remote");
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 0 };
+	int fd, r, e;
+
+	tap_plan(2);
+	if ((fd = open(p, O_RDWR)) < 0)
+		tap_bail("open %s: %s", p, strerror(errno));
+	r = fcntl(fd, F_GETLK, &fl);
+	tap_diag("F_GETLK: type %d start %lld len %lld pid %d", fl.l_type,
+		 (long long)fl.l_start, (long long)fl.l_len, fl.l_pid);
+	tap_ok(r == 0 && (remote ? fl.l_type == F_WRLCK && fl.l_start == 0 &&
+				   fl.l_len == 10 && fl.l_pid == 0 :
+				   fl.l_type == F_UNLCK),
+	       remote ? "F_GETLK sees the host's lock" :
+			"local-only: the host's lock is invisible");
+	r = posix_lock(fd, F_SETLK, F_WRLCK, 5, 1);
+	e = errno;
+	tap_ok(remote ? r == -1 && (e == EAGAIN || e == EACCES) : r == 0,
+	       remote ? "F_SETLK conflicts with the host's lock" :
+			"local-only: F_SETLK succeeds beside the host's lock");
+	close(fd);
+	return tap_exit();
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "local"))
+		return run_local(argc >= 3 ? argv[2] : vfs_mount_root());
+	if (argc == 5 && !strcmp(argv[1], "contend"))
+		return run_contend(argv[2], atol(argv[3]), argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return run_hold(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "wait"))
+		return run_wait(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "host"))
+		return run_host(argv[2], argv[3]);
+	fprintf(stderr, "usage: locks local [DIR] | contend FILE N posix|flock | hold DIR | wait DIR | host DIR remote|local\n");
+	return 2;
+}
