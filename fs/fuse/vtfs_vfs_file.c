@@ -13,18 +13,19 @@
  *                0 (opendir, rewinddir) fuse.ko's cached listing is reset
  *                unless the directory's version is the one read before the
  *                listing was fetched;
- *   files        opened without FOPEN_DIRECT_IO; before each read (read,
- *                splice, mmap) the page cache is emptied unless the
- *                file's version is the one read when it was last emptied,
- *                and a READ answered after a change makes the next read
- *                empty it (vtfs_vtable.c).
+ *   files        opened for reading only without FOPEN_DIRECT_IO; before
+ *                each read (read, splice, mmap) the page cache is emptied
+ *                unless the
+ *                file's version is the one read when it was last
+ *                emptied, and a READ answered after a change makes the
+ *                next read empty it (vtfs_vtable.c).
  *
  * The transport records the versions and adds FOPEN_KEEP_CACHE to OPEN
  * and OPENDIR replies on the same conditions.  So a read sees every change
  * whose version bump came before it, as with cache=none, and costs no
  * request while nothing changed.  Pages a process has mapped are checked
- * at mmap() only, as with cache=auto; writes go through to the host as
- * before.  DAX files keep fuse.ko's DAX paths, and files opened before
+ * at mmap() only, as with cache=auto; writers use direct I/O as before,
+ * and their writes bump the version.  DAX files keep fuse.ko's DAX paths, and files opened before
  * their inode was adopted keep fuse.ko's operations and open flags.
  */
 #include <linux/fs.h>
@@ -121,13 +122,18 @@ static bool vtfs_vfs_wrap_dir(struct file_operations *ours)
 
 /* ---- regular files ---- */
 
-/* Not yet visible to anyone else: no lock needed. */
+/*
+ * Not yet visible to anyone else: no lock needed.  Writers keep direct
+ * I/O: through the page cache each write() costs fuse.ko a GETXATTR
+ * (file_remove_privs) and would be slower than with cache=none.  Flags
+ * that tie the file to an io mode at open stay as they are.
+ */
 static void vtfs_vfs_file_opened(struct inode *inode, struct file *file)
 {
 	struct fuse_file *ff = file->private_data;
 
-	/* Flags that tie the file to an io mode at open stay as they are. */
-	if (vtfs_vfs_cacheable(inode) && !(ff->open_flags & VTFS_FOPEN_IOMODE))
+	if (vtfs_vfs_cacheable(inode) && !(file->f_mode & FMODE_WRITE) &&
+	    !(ff->open_flags & VTFS_FOPEN_IOMODE))
 		ff->open_flags &= ~FOPEN_DIRECT_IO;
 }
 

@@ -1,7 +1,6 @@
 #!/bin/bash
 # The in-guest suites with the version table on: our module, vfsd
-# -o cache=none --version-table SIZE on the patched QEMU (mmap too: with
-# the table, files are not opened direct_io); plus the sysfs
+# -o cache=none --version-table SIZE on the patched QEMU; plus the sysfs
 # counter checks with the table, with version_table=off, and without a
 # table.  One guest boot per line; prints TAP, exit 0 if all pass.
 #
@@ -22,7 +21,6 @@ cases=(
 	"coherence|${vt[*]} --timeout 300|coherence"
 	"concurrency|${vt[*]} --queues 2 --timeout 600|concurrency"
 	"fsx|${vt[*]} --timeout 600|fsx -n 3000 /mnt/f1 /mnt/f2 /mnt/f3 /mnt/f4"
-	"mmap|${vt[*]} --timeout 300|mmap"
 	"counters-on|${vt[*]} --timeout 300|vtable counters on"
 	"forgets|${vt[*]} --timeout 300|vtable forgets"
 	"counters-mount-off|${vt[*]} --opts version_table=off --timeout 300|vtable counters off"
