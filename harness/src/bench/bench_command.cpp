@@ -5,6 +5,7 @@
 #include "bench/bench_progress.hpp"
 #include "bench/bench_results.hpp"
 #include "bench/meta_command.hpp"
+#include "image/image_layout.hpp"
 #include "report/bench_chart.hpp"
 #include "report/bench_report.hpp"
 #include "util/child_process.hpp"
@@ -117,8 +118,15 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     if (res.rows.empty()) {
         throw std::invalid_argument("bench: the selection has no rows");
     }
+    // Debian 13's virtiofs is part of vmlinux: its columns say so.
+    const bool debian_builtin = builtin_module(paths.modules_dir(), kDebianVirtiofsModule);
     for (const auto& id : o.columns) {
         res.columns.push_back(bench_column(id));
+        auto& label = res.columns.back().label;
+        const std::string module_file = "virtiofs.ko";
+        if (auto at = label.find(module_file); debian_builtin && at != std::string::npos) {
+            label.replace(at, module_file.size(), "built-in virtiofs");
+        }
     }
     const auto jobs = job_order(res.rows.size(), o.repeats);
 
@@ -127,6 +135,8 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     res.meta = {{"command", o.command_line},
                 {"started", now_iso()},
                 {"git", git_describe(paths.root)},
+                {"kernel", paths.kernel},
+                {"guest_kernel", guest_kernel_release(paths)},
                 {"repeats", o.repeats},
                 {"rounds", o.rounds},
                 {"runtime_sec", o.runtime_sec},
