@@ -118,15 +118,9 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     if (res.rows.empty()) {
         throw std::invalid_argument("bench: the selection has no rows");
     }
-    // Debian 13's virtiofs is part of vmlinux: its columns say so.
     const bool debian_builtin = builtin_module(paths.modules_dir(), kDebianVirtiofsModule);
     for (const auto& id : o.columns) {
-        res.columns.push_back(bench_column(id));
-        auto& label = res.columns.back().label;
-        const std::string module_file = "virtiofs.ko";
-        if (auto at = label.find(module_file); debian_builtin && at != std::string::npos) {
-            label.replace(at, module_file.size(), "built-in virtiofs");
-        }
+        res.columns.push_back(bench_column_on_kernel(id, debian_builtin));
     }
     const auto jobs = job_order(res.rows.size(), o.repeats);
 
