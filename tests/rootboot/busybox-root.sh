@@ -4,7 +4,7 @@
 # status, and must refuse a tree with no /bin/sh within seconds.  Prints TAP
 # lines numbered from $1 (default 1); exits non-zero on a failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 harness=(build/bin/vfs-harness --kernel "${KERNEL:-bookworm}")
 results=${RESULTS:-results/rootboot}
 n=${1:-1}

@@ -14,7 +14,7 @@
 #  4-5. a busybox root (init not systemd): refused at once without /bin/sh,
 #     else CMD runs from the agent's init wrapper (busybox-root.sh).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 KERNEL=${KERNEL:-bookworm}
 export KERNEL
 harness=(build/bin/vfs-harness --kernel "$KERNEL")
