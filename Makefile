@@ -5,6 +5,7 @@
 #   make check   unit tests, fuzzing, root boot, the in-guest suites against
 #                both transports and both daemons, on Debian 12's kernel and
 #                (make check-trixie) on Debian 13's
+#   make check-full   make check, then rootboot-check KERNEL=trixie and dkms-boot-test on both kernels
 #   KERNEL=trixie   module, image, check, bench for Debian 13's 6.12 (Documentation/kernels.rst)
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
@@ -33,7 +34,7 @@ JOBS ?= $(shell nproc)
 HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
-	checkpatch clean help fuzz check-trixie rootboot-check dkms-deb dkms-boot-test bench bench-quick \
+	checkpatch clean help fuzz check-trixie check-full rootboot-check dkms-deb dkms-boot-test bench bench-quick \
 	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check
 
 all: module guest-tests harness
@@ -141,10 +142,11 @@ fuzz: deps
 	done
 
 # Root file system on virtio-fs (Documentation/root-on-virtiofs.rst): boots a
-# debootstrapped Debian 12 tree (cached in build/rootfs/) with the in-guest
-# suites on /, plus a missing tag and a dead daemon.
+# debootstrapped Debian 12 tree (KERNEL=trixie: Debian 13 on 6.12; cached in
+# build/rootfs/) with the in-guest suites on /, plus a missing tag, a dead
+# daemon and a busybox root.
 rootboot-check: image
-	./tests/rootboot/check.sh
+	KERNEL=$(KERNEL) ./tests/rootboot/check.sh
 
 # The Debian package: build/deb/virtio-fs-dkms_<version>_all.deb (DKMS source,
 # initramfs-tools hook and boot scripts, modprobe configuration).
@@ -153,9 +155,17 @@ dkms-deb:
 
 # Installs that package in a debootstrapped tree (chroot), lets DKMS build the
 # module and update-initramfs make an initramfs, and boots it with the root on
-# virtio-fs.  Slow (about 10 minutes, ~1 GB); not part of `check`.
+# virtio-fs: Debian 12 on 6.1, or with KERNEL=trixie Debian 13 on 6.12.  Slow
+# (about 10 minutes, ~1.3 GB each); part of `check-full`, not of `check`.
 dkms-boot-test: dkms-deb harness kernel
-	./tests/rootboot/dkms-boot-test.sh
+	KERNEL=$(KERNEL) ./tests/rootboot/dkms-boot-test.sh
+
+# Everything: `make check`, then what is too slow for it (README): the root
+# boot checks on Debian 13 and the package tests on both kernels.
+check-full: check
+	$(MAKE) rootboot-check KERNEL=trixie
+	$(MAKE) dkms-boot-test KERNEL=bookworm
+	$(MAKE) dkms-boot-test KERNEL=trixie
 
 demo: image
 	./scripts/demo.sh

@@ -4,8 +4,8 @@
 # status, and must refuse a tree with no /bin/sh within seconds.  Prints TAP
 # lines numbered from $1 (default 1); exits non-zero on a failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-harness=build/bin/vfs-harness
+cd "$(dirname "$0")/../.." || exit 2
+harness=(build/bin/vfs-harness --kernel "${KERNEL:-bookworm}")
 results=${RESULTS:-results/rootboot}
 n=${1:-1}
 fails=0
@@ -27,7 +27,7 @@ ln -s ../bin/busybox "$tree/sbin/init"
 
 # 1. No /bin/sh: a clear refusal, long before any timeout.
 start=$(date +%s)
-out=$("$harness" boot --root "$tree" --timeout 600 --results "$results" -- true 2>&1)
+out=$("${harness[@]}" boot --root "$tree" --timeout 600 --results "$results" -- true 2>&1)
 status=$?
 took=$(($(date +%s) - start))
 if [ $status -eq 2 ] && [ $took -lt 30 ] && grep -q "not systemd.*no /bin/sh" <<<"$out"; then
@@ -44,7 +44,7 @@ for applet in $("$busybox" --list); do
 done
 nonce="busybox-root-$(date +%s)-$$"
 start=$(date +%s)
-"$harness" boot --root "$tree" --quiet --timeout 300 --results "$results" -- \
+"${harness[@]}" boot --root "$tree" --quiet --timeout 300 --results "$results" -- \
 	"echo $nonce on \$(awk '\$2 == \"/\" { print \$3 }' /proc/mounts) >/root/marker; exit 7"
 status=$?
 took=$(($(date +%s) - start))

@@ -123,6 +123,14 @@ TEST_CASE("columns: default set and lookup") {
     CHECK_THROWS_AS(bench_column("nfs"), std::invalid_argument);
 }
 
+TEST_CASE("columns: Debian's driver built into the kernel (6.12) is named so") {
+    CHECK(bench_column_on_kernel("debian", false).label == "debian virtiofs.ko none");
+    CHECK(bench_column_on_kernel("debian", true).label == "debian built-in virtiofs none");
+    CHECK(bench_column_on_kernel("debian", true).transport == "debian");
+    CHECK(bench_column_on_kernel("ours", true).label == bench_column("ours").label);
+    CHECK_THROWS_AS(bench_column_on_kernel("nfs", true), std::invalid_argument);
+}
+
 TEST_CASE("job order interleaves repeats across rows") {
     auto jobs = job_order(3, 2);
     REQUIRE(jobs.size() == 6);

@@ -5,6 +5,7 @@
 #include "bench/bench_progress.hpp"
 #include "bench/bench_results.hpp"
 #include "bench/meta_command.hpp"
+#include "image/image_layout.hpp"
 #include "report/bench_chart.hpp"
 #include "report/bench_report.hpp"
 #include "util/child_process.hpp"
@@ -120,8 +121,9 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     if (res.rows.empty()) {
         throw std::invalid_argument("bench: the selection has no rows");
     }
+    const bool debian_builtin = builtin_module(paths.modules_dir(), kDebianVirtiofsModule);
     for (const auto& id : o.columns) {
-        res.columns.push_back(bench_column(id));
+        res.columns.push_back(bench_column_on_kernel(id, debian_builtin));
     }
     const auto jobs = job_order(res.rows.size(), o.repeats);
 
@@ -130,6 +132,8 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     res.meta = {{"command", o.command_line},
                 {"started", now_iso()},
                 {"git", git_describe(paths.root)},
+                {"kernel", paths.kernel},
+                {"guest_kernel", guest_kernel_release(paths)},
                 {"repeats", o.repeats},
                 {"rounds", o.rounds},
                 {"runtime_sec", o.runtime_sec},

@@ -81,6 +81,15 @@ const BenchColumn& bench_column(const std::string& id) {
     throw std::invalid_argument(fmt::format("--column: '{}' is not a known column", id));
 }
 
+BenchColumn bench_column_on_kernel(const std::string& id, bool debian_builtin) {
+    auto c = bench_column(id);
+    const std::string module_file = "virtiofs.ko";
+    if (auto at = c.label.find(module_file); debian_builtin && at != std::string::npos) {
+        c.label.replace(at, module_file.size(), "built-in virtiofs");
+    }
+    return c;
+}
+
 std::vector<BenchRow> select_rows(const std::vector<std::string>& workloads,
                                   const std::vector<std::string>& engines,
                                   const std::vector<std::string>& modes) {

@@ -41,6 +41,9 @@ const std::vector<std::string>& bench_engines();   // psync, mmap, libaio
 const std::vector<BenchColumn>& bench_columns();   // every known column, in table order
 // Throws std::invalid_argument naming the unknown id.
 const BenchColumn& bench_column(const std::string& id);
+// The column as it runs on the guest kernel: where Debian's virtiofs is built
+// into the kernel (Debian 13's 6.12), its columns' headings say so.
+BenchColumn bench_column_on_kernel(const std::string& id, bool debian_builtin);
 
 // Rows in the cover letter's order (workload, engine, single before multi),
 // restricted to the given workloads, engines and modes ("single", "multi").

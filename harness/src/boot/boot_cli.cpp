@@ -13,14 +13,16 @@ CLI::App* add_boot_subcommand(CLI::App& app, BootCliOptions& o) {
     auto& r = b.run;
     r.timeout_sec = 600;
     boot->add_option("--root", o.root,
-                     "guest root directory (default: a minimal Debian 12 tree, debootstrapped "
-                     "once into build/rootfs/)")
+                     "guest root directory (default: a minimal Debian tree of the --kernel's "
+                     "release, bookworm or trixie, debootstrapped once into build/rootfs/)")
         ->check(CLI::ExistingDirectory);
     boot->add_option("--initrd", o.initrd,
                      "initramfs to boot (default: build/image/rootfs-initramfs.cpio.gz; e.g. "
                      "ROOT/boot/initrd.img-* made by update-initramfs)")
         ->check(CLI::ExistingFile);
-    boot->add_option("--kernel", o.kernel, "kernel (default build/kernel/vmlinuz)")
+    boot->add_option("--kernel", o.kernel,
+                     "kernel image (default: vmlinuz of the --kernel given before the "
+                     "subcommand, e.g. build/kernel-trixie/vmlinuz)")
         ->check(CLI::ExistingFile);
     boot->add_option("--rootflags", b.rootflags, "root mount options (rootflags=)");
     boot->add_option("--rootdelay", b.rootdelay,

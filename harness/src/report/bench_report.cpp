@@ -281,9 +281,10 @@ std::string BenchReport::markdown() const {
     const auto& m = r_.meta;
     s += fmt::format("Bandwidth in MiB/s, median of {} repeat(s); ±: half the min..max range "
                      "in % of the median. 4 KiB blocks, {} s per run, {} MiB per file, "
-                     "guest {} vCPU / {}, QEMU TCG.\n\n",
+                     "guest {} vCPU / {}, kernel {}, QEMU TCG.\n\n",
                      m.value("repeats", 0) * m.value("rounds", 1), m.value("runtime_sec", 0),
-                     m.value("size_mib", 0), m.value("smp", 0), m.value("mem", std::string("?")));
+                     m.value("size_mib", 0), m.value("smp", 0), m.value("mem", std::string("?")),
+                     m.value("guest_kernel", std::string("?")));
     s += bandwidth_table();
     s += "\nRatios of medians (> 1: the column is faster than the baseline). \"ours vs debian\": "
          "**slower** when our module's best repeat is below Debian's worst one.\n\n";
