@@ -351,6 +351,41 @@ static void vtfs_vc_insert(struct vtfs_vtable *vt, struct vtfs_vc_entry *e)
 	}
 }
 
+/*
+ * A new listing or data record of @nodeid at @tag.  Listings keep the
+ * older of two records of one generation (vtfs_vc_note_listing); data
+ * records replace.  Without memory nothing is recorded: the caller's
+ * next check fails and starts over.
+ */
+static void vtfs_vc_record(struct vtfs_vtable *vt, enum vtfs_vc_kind kind,
+			   u64 nodeid, const struct vtfs_vtable_tag *tag,
+			   gfp_t gfp)
+{
+	struct vtfs_vc_entry *e, *old;
+
+	e = kzalloc(struct_size(e, name, 1), gfp);
+	if (!e)
+		return;
+	e->kind = kind;
+	e->nodeid = nodeid;
+	e->gen = tag->gen;
+	e->ver = tag->ver;
+
+	spin_lock(&vt->lock);
+	old = vt->on ? vtfs_vc_find(vt, kind, nodeid, NULL, 0) : NULL;
+	if (kind == VTFS_VC_LISTING && old && old->gen == e->gen &&
+	    old->ver <= e->ver) {
+		list_move(&old->lru, &vt->lru);
+	} else if (vt->on) {
+		vtfs_vc_insert(vt, e);
+		if (kind == VTFS_VC_DATA)
+			vt->stats.data_dropped++;
+		e = NULL;
+	}
+	spin_unlock(&vt->lock);
+	kfree(e);
+}
+
 static struct vtfs_vc_owed *vtfs_vc_find_owed(struct vtfs_vtable *vt,
 					      u64 nodeid)
 {
@@ -556,28 +591,9 @@ static void vtfs_vc_note_read(struct vtfs_device *dev, struct fuse_req *req,
 static void vtfs_vc_note_listing(struct vtfs_vtable *vt, struct fuse_req *req,
 				 const struct vtfs_vtable_tag *tag)
 {
-	struct vtfs_vc_entry *e, *old;
-
-	if (req->out.h.error)
-		return;
-	e = kzalloc(struct_size(e, name, 1), GFP_NOWAIT | __GFP_NOWARN);
-	if (!e)
-		return;
-	e->kind = VTFS_VC_LISTING;
-	e->nodeid = req->in.h.nodeid;
-	e->gen = tag->gen;
-	e->ver = tag->ver;
-
-	spin_lock(&vt->lock);
-	old = vt->on ? vtfs_vc_find(vt, e->kind, e->nodeid, NULL, 0) : NULL;
-	if (old && old->gen == e->gen && old->ver <= e->ver) {
-		list_move(&old->lru, &vt->lru);
-	} else if (vt->on) {
-		vtfs_vc_insert(vt, e);
-		e = NULL;
-	}
-	spin_unlock(&vt->lock);
-	kfree(e);
+	if (!req->out.h.error)
+		vtfs_vc_record(vt, VTFS_VC_LISTING, req->in.h.nodeid, tag,
+			       GFP_NOWAIT | __GFP_NOWARN);
 }
 
 /*
@@ -807,15 +823,12 @@ bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
 		       const struct qstr *name, u64 child)
 {
 	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vtable_tag now;
 	struct vtfs_vc_entry *e;
-	struct vtfs_vt_view view;
-	const char *why;
 	bool ok;
-	u64 ver;
 
-	/* A bad header is reported by the request path, not from here. */
-	if (!vt || !READ_ONCE(vt->on) || !vtfs_vt_check(vt, &view, &why) ||
-	    !vtfs_vt_version(&view, nodeid, &ver))
+	vtfs_vt_tag_node(dev, nodeid, &now);
+	if (!now.valid || !READ_ONCE(vt->on))
 		return false;
 
 	spin_lock(&vt->lock);
@@ -824,18 +837,50 @@ bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
 	} else if (name) {
 		e = vtfs_vc_find(vt, VTFS_VC_ENTRY, nodeid, name->name,
 				 name->len);
-		ok = e && e->gen == view.gen && e->ver == ver &&
+		ok = e && e->gen == now.gen && e->ver == now.ver &&
 		     e->child == child;
 		if (ok)
 			vt->stats.dentries_vouched++;
 	} else {
-		ok = vtfs_vc_attr_current(vt, nodeid, ver, view.gen);
+		ok = vtfs_vc_attr_current(vt, nodeid, now.ver, now.gen);
 		if (ok)
 			vt->stats.attrs_vouched++;
 	}
 	spin_unlock(&vt->lock);
-	return ok && vtfs_vt_same_gen(vt, &view);
+	return ok;
 }
+
+/*
+ * Is the listing or data record of @nodeid current?  *@now gets the
+ * node's version now; @count is bumped on a yes; a stale record is
+ * dropped if @drop.
+ */
+static bool vtfs_vc_vouch_record(struct vtfs_device *dev,
+				 enum vtfs_vc_kind kind, u64 nodeid,
+				 struct vtfs_vtable_tag *now, u64 *count,
+				 bool drop)
+{
+	struct vtfs_vtable *vt = dev->vtable;
+	struct vtfs_vc_entry *e = NULL;
+	bool ok = false;
+
+	vtfs_vt_tag_node(dev, nodeid, now);
+	if (!now->valid || !READ_ONCE(vt->on))
+		return false;
+	spin_lock(&vt->lock);
+	if (vt->on)
+		e = vtfs_vc_find(vt, kind, nodeid, NULL, 0);
+	if (e && e->gen == now->gen && e->ver == now->ver) {
+		ok = true;
+		list_move(&e->lru, &vt->lru);
+		(*count)++;
+	} else if (e && drop) {
+		vtfs_vc_drop(vt, e);
+	}
+	spin_unlock(&vt->lock);
+	return ok;
+}
+
 
 /*
  * Is fuse.ko's cached listing of directory @nodeid current?  It is if the
@@ -844,29 +889,11 @@ bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
  */
 bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid)
 {
-	struct vtfs_vtable *vt = dev->vtable;
-	struct vtfs_vc_entry *e = NULL;
-	struct vtfs_vt_view view;
-	const char *why;
-	bool ok = false;
-	u64 ver;
+	struct vtfs_vtable_tag now;
 
-	if (!vt || !READ_ONCE(vt->on) || !vtfs_vt_check(vt, &view, &why) ||
-	    !vtfs_vt_version(&view, nodeid, &ver))
-		return false;
-
-	spin_lock(&vt->lock);
-	if (vt->on)
-		e = vtfs_vc_find(vt, VTFS_VC_LISTING, nodeid, NULL, 0);
-	if (e && e->gen == view.gen && e->ver == ver) {
-		ok = true;
-		list_move(&e->lru, &vt->lru);
-		vt->stats.listings_vouched++;
-	} else if (e) {
-		vtfs_vc_drop(vt, e);
-	}
-	spin_unlock(&vt->lock);
-	return ok && vtfs_vt_same_gen(vt, &view);
+	return dev->vtable &&
+	       vtfs_vc_vouch_record(dev, VTFS_VC_LISTING, nodeid, &now,
+				    &dev->vtable->stats.listings_vouched, true);
 }
 
 /*
@@ -877,23 +904,12 @@ bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid)
 bool vtfs_vtable_vouch_data(struct vtfs_device *dev, u64 nodeid,
 			    struct vtfs_vtable_tag *tag)
 {
-	struct vtfs_vtable *vt = dev->vtable;
-	struct vtfs_vc_entry *e = NULL;
-	bool ok;
-
-	vtfs_vt_tag_node(dev, nodeid, tag);
-	if (!tag->valid || !READ_ONCE(vt->on))
+	if (!dev->vtable) {
+		tag->valid = false;
 		return false;
-	spin_lock(&vt->lock);
-	if (vt->on)
-		e = vtfs_vc_find(vt, VTFS_VC_DATA, nodeid, NULL, 0);
-	ok = e && e->gen == tag->gen && e->ver == tag->ver;
-	if (ok) {
-		list_move(&e->lru, &vt->lru);
-		vt->stats.data_vouched++;
 	}
-	spin_unlock(&vt->lock);
-	return ok;
+	return vtfs_vc_vouch_record(dev, VTFS_VC_DATA, nodeid, tag,
+				    &dev->vtable->stats.data_vouched, false);
 }
 
 /*
@@ -905,26 +921,9 @@ bool vtfs_vtable_vouch_data(struct vtfs_device *dev, u64 nodeid,
 void vtfs_vtable_data_emptied(struct vtfs_device *dev, u64 nodeid,
 			      const struct vtfs_vtable_tag *tag)
 {
-	struct vtfs_vtable *vt = dev->vtable;
-	struct vtfs_vc_entry *e;
-
-	if (!tag->valid)
-		return;
-	e = kzalloc(struct_size(e, name, 1), GFP_KERNEL);
-	if (!e)
-		return;
-	e->kind = VTFS_VC_DATA;
-	e->nodeid = nodeid;
-	e->gen = tag->gen;
-	e->ver = tag->ver;
-	spin_lock(&vt->lock);
-	if (vt->on) {
-		vtfs_vc_insert(vt, e);
-		vt->stats.data_dropped++;
-		e = NULL;
-	}
-	spin_unlock(&vt->lock);
-	kfree(e);
+	if (dev->vtable && tag->valid)
+		vtfs_vc_record(dev->vtable, VTFS_VC_DATA, nodeid, tag,
+			       GFP_KERNEL);
 }
 
 /* Does a mount of @dev use the table? */
