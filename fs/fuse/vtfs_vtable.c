@@ -540,6 +540,15 @@ static bool vtfs_vc_listing_start(const struct fuse_req *req)
 	return !in->offset;
 }
 
+/*
+ * A READ that may fill fuse.ko's page cache.  Direct I/O reads into the
+ * caller's own pages (user_pages) and never does: no version to read.
+ */
+static bool vtfs_vc_page_cache_read(const struct fuse_req *req)
+{
+	return req->in.h.opcode == FUSE_READ && !req->args->user_pages;
+}
+
 /* @nodeid's version now (tag->valid false: no usable table). */
 static void vtfs_vt_tag_node(struct vtfs_device *dev, u64 nodeid,
 			     struct vtfs_vtable_tag *tag)
@@ -638,7 +647,7 @@ void vtfs_vtable_before_send(struct vtfs_device *dev, struct fuse_req *req,
 	tag->valid = false;
 	if (!vt || !READ_ONCE(vt->on))
 		return;
-	if (vtfs_vc_listing_start(req) || req->in.h.opcode == FUSE_READ) {
+	if (vtfs_vc_listing_start(req) || vtfs_vc_page_cache_read(req)) {
 		vtfs_vt_tag_node(dev, req->in.h.nodeid, tag);
 		return;
 	}
@@ -758,7 +767,7 @@ void vtfs_vtable_note_reply(struct vtfs_device *dev, struct fuse_req *req,
 		vtfs_vc_note_listing(vt, req, tag);
 		return;
 	}
-	if (req->in.h.opcode == FUSE_READ) {
+	if (vtfs_vc_page_cache_read(req)) {
 		vtfs_vc_note_read(dev, req, tag);
 		return;
 	}
