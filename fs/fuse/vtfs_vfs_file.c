@@ -150,14 +150,20 @@ static int vtfs_vfs_file_open(struct inode *inode, struct file *file)
  * Before fuse.ko may use @file's page cache: empty it unless it was
  * emptied at the file's current version.
  */
+static bool vtfs_vfs_direct(struct file *file)
+{
+	struct fuse_file *ff = file->private_data;
+
+	return ff->open_flags & FOPEN_DIRECT_IO;
+}
+
 static void vtfs_vfs_check_data(struct file *file)
 {
 	struct inode *inode = file_inode(file);
-	struct fuse_file *ff = file->private_data;
 	struct vtfs_vtable_tag tag;
 	struct vtfs_device *dev;
 
-	if (ff->open_flags & FOPEN_DIRECT_IO)
+	if (vtfs_vfs_direct(file))
 		return;
 	dev = vtfs_vfs_cacheable(inode);
 	if (!dev || vtfs_vtable_vouch_data(dev, get_node_id(inode), &tag))
@@ -167,10 +173,45 @@ static void vtfs_vfs_check_data(struct file *file)
 	vtfs_vtable_data_emptied(dev, get_node_id(inode), &tag);
 }
 
+/*
+ * A read that neither continues the previous one nor finds a page in the
+ * cache: the page cache would cost it a page allocation, an async READ
+ * and a copy more than a direct READ into the caller's buffer, and
+ * readahead would not help the next one.  Synchronous calls only, so the
+ * caller still waits for the whole read.
+ */
+static bool vtfs_vfs_cold_random(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	loff_t pos = iocb->ki_pos;
+	size_t count = iov_iter_count(to);
+
+	if (!is_sync_kiocb(iocb) || (iocb->ki_flags & IOCB_NOWAIT) || !count)
+		return false;
+	if (!pos || pos == READ_ONCE(file->f_ra.prev_pos))
+		return false;
+	return !filemap_range_has_page(file->f_mapping, pos, pos + count - 1);
+}
+
+/*
+ * Cold random reads go to the host directly, as with cache=none, through
+ * fuse.ko's O_DIRECT path; the rest use the page cache.  f_ra.prev_pos is
+ * racy by design (filemap_read writes it unlocked too).
+ */
 static ssize_t vtfs_vfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	vtfs_vfs_check_data(iocb->ki_filp);
-	return vtfs_vfs_fuse_fops(iocb->ki_filp)->read_iter(iocb, to);
+	struct file *file = iocb->ki_filp;
+	ssize_t ret;
+
+	vtfs_vfs_check_data(file);
+	if (!vtfs_vfs_direct(file) && vtfs_vfs_cold_random(iocb, to)) {
+		iocb->ki_flags |= IOCB_DIRECT;
+		ret = vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
+		iocb->ki_flags &= ~IOCB_DIRECT;
+		WRITE_ONCE(file->f_ra.prev_pos, iocb->ki_pos);
+		return ret;
+	}
+	return vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
 }
 
 static ssize_t vtfs_vfs_splice_read(struct file *in, loff_t *ppos,
@@ -223,8 +264,8 @@ vtfs_vfs_copy_fops(struct vtfs_vfs_fops *slot,
 	spin_lock(&vtfs_vfs_fops_lock);
 	if (!slot->fuse) {
 		slot->ours = *fops;
-		/* Release: lockless readers see the copy complete. */
 		if (slot->wrap(&slot->ours))
+			/* Release: lockless readers see the copy complete. */
 			smp_store_release(&slot->fuse, fops);
 	}
 	if (slot->fuse == fops)
