@@ -234,6 +234,23 @@ void vtfs_window_kill(struct vtfs_device *dev);
 void vtfs_window_free(struct vtfs_device *dev);
 u64 vtfs_window_size(struct vtfs_device *dev);
 
+/* vtfs_verdict.c */
+struct vtfs_verdicts;
+/* What the table was asked about (vtfs_vtable_vouch). */
+struct vtfs_verdict_key {
+	const void *obj;		/* the dentry or inode */
+	u64 nodeid;			/* its directory, or itself */
+	u64 child;			/* dentry: node it leads to, 0: none */
+	const struct qstr *name;	/* dentry: its name; NULL: attributes */
+};
+struct vtfs_verdicts *vtfs_verdict_alloc(void);
+void vtfs_verdict_free(struct vtfs_verdicts *memo);
+bool vtfs_verdict_known(struct vtfs_verdicts *memo,
+			const struct vtfs_verdict_key *key, u64 gen, u64 ver);
+void vtfs_verdict_note(struct vtfs_verdicts *memo,
+		       const struct vtfs_verdict_key *key, u64 gen, u64 ver);
+u64 vtfs_verdict_hits(struct vtfs_verdicts *memo, bool names);
+
 /* vtfs_vtable.c */
 void vtfs_vtable_probe(struct vtfs_device *dev);
 void vtfs_vtable_free(struct vtfs_device *dev);
@@ -248,8 +265,8 @@ bool vtfs_vtable_forget_one(struct vtfs_device *dev,
 			    struct fuse_forget_one *one);
 unsigned int vtfs_vtable_forget_list(struct vtfs_device *dev,
 				     struct fuse_forget_link **head);
-bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
-		       const struct qstr *name, u64 child);
+bool vtfs_vtable_vouch(struct vtfs_device *dev,
+		       const struct vtfs_verdict_key *key);
 bool vtfs_vtable_vouch_listing(struct vtfs_device *dev, u64 nodeid);
 bool vtfs_vtable_vouch_data(struct vtfs_device *dev, u64 nodeid,
 			    struct vtfs_vtable_tag *tag);

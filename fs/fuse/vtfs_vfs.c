@@ -77,30 +77,40 @@ struct vtfs_vfs_vouch {
 /*
  * fuse.ko refreshes attributes whose timeout (fi->i_time, in jiffies) is
  * before now.  If that is the only reason it would, and the table says
- * they are current, make the timeout now: fuse.ko treats that as valid
- * and still applies its own invalidation mask.  fuse.ko writes i_time
- * under fi->lock; we only swap our value in and out with cmpxchg, so a
- * timeout fuse.ko sets meanwhile is never overwritten.
+ * they are current, make the timeout now for this one call: fuse.ko
+ * treats that as valid and still applies its own invalidation mask.
+ *
+ * Plain stores, racing with fuse.ko's own (under fi->lock), on purpose:
+ * fuse.ko only ever stores an expiry time there, never an invalidation
+ * (that is fi->inval_mask), so losing a race only ends a validity early
+ * and costs one refresh.  An expired @old put back is as good as any.
  */
 static void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
 	struct vtfs_device *dev = vtfs_sb_device(inode->i_sb);
+	struct vtfs_verdict_key key = {
+		.obj = inode,
+		.nodeid = get_node_id(inode),
+	};
 
 	v->set = false;
 	v->now = get_jiffies_64();
 	v->old = READ_ONCE(fi->i_time);
 	if (!dev || !time_before64(v->old, v->now) || fuse_is_bad(inode))
 		return;
-	if (!vtfs_vtable_vouch(dev, get_node_id(inode), NULL, 0))
+	if (!vtfs_vtable_vouch(dev, &key))
 		return;
-	v->set = cmpxchg64(&fi->i_time, v->old, v->now) == v->old;
+	WRITE_ONCE(fi->i_time, v->now);
+	v->set = true;
 }
 
 static void vtfs_vfs_unvouch(struct inode *inode, struct vtfs_vfs_vouch *v)
 {
-	if (v->set)
-		cmpxchg64(&get_fuse_inode(inode)->i_time, v->now, v->old);
+	struct fuse_inode *fi = get_fuse_inode(inode);
+
+	if (v->set && READ_ONCE(fi->i_time) == v->now)
+		WRITE_ONCE(fi->i_time, v->old);
 }
 
 static int vtfs_vfs_permission(struct vtfs_idmap *idmap, struct inode *inode,
@@ -237,17 +247,58 @@ static void vtfs_vfs_adopt(struct inode *inode)
 /* ---- dentry operations ---- */
 
 /*
- * Does the table vouch for @dentry as it is?  Its name and parent are
- * read under d_lock, which is what rename takes to change them; in RCU
- * walk too, where both may otherwise move under us.
+ * Ask the table about @dentry's name and parent, which rename changes.
+ * Outside RCU walk they are read under d_lock, which rename takes.
  */
-static bool vtfs_vfs_dentry_current(struct dentry *dentry)
+static bool vtfs_vfs_vouch_locked(struct vtfs_device *dev,
+				  struct dentry *dentry,
+				  struct vtfs_verdict_key *key)
+{
+	struct inode *dir;
+	bool ok = false;
+
+	spin_lock(&dentry->d_lock);
+	dir = d_inode(dentry->d_parent);
+	if (dir) {
+		key->nodeid = get_node_id(dir);
+		key->name = &dentry->d_name;
+		ok = vtfs_vtable_vouch(dev, key);
+	}
+	spin_unlock(&dentry->d_lock);
+	return ok;
+}
+
+/*
+ * The same in RCU walk, without the lock: a consistent (name, parent)
+ * pair is read under d_seq, and the walk checks d_seq again after us, so
+ * a rename that comes later makes it start over.  The name's memory
+ * stays valid for the walk (freed after an RCU grace period), and is read
+ * no further than its length then.
+ */
+static bool vtfs_vfs_vouch_rcu(struct vtfs_device *dev, struct dentry *dentry,
+			       struct vtfs_verdict_key *key)
+{
+	unsigned int seq = raw_seqcount_begin(&dentry->d_seq);
+	struct dentry *parent = READ_ONCE(dentry->d_parent);
+	struct qstr name = {
+		.hash_len = READ_ONCE(dentry->d_name.hash_len),
+		.name = READ_ONCE(dentry->d_name.name),
+	};
+	struct inode *dir = d_inode_rcu(parent);
+
+	if (read_seqcount_retry(&dentry->d_seq, seq) || !dir)
+		return false;
+	key->nodeid = get_node_id(dir);
+	key->name = &name;
+	return vtfs_vtable_vouch(dev, key);
+}
+
+/* Does the table vouch for @dentry as it is? */
+static bool vtfs_vfs_dentry_current(struct dentry *dentry, bool rcu)
 {
 	struct vtfs_device *dev = vtfs_sb_device(dentry->d_sb);
 	struct inode *inode = d_inode_rcu(dentry);
-	struct inode *dir;
-	u64 child = 0;
-	bool ok = false;
+	struct vtfs_verdict_key key = { .obj = dentry };
 
 	if (!dev)
 		return false;
@@ -255,15 +306,11 @@ static bool vtfs_vfs_dentry_current(struct dentry *dentry)
 		if (fuse_is_bad(inode))
 			return false;
 		vtfs_vfs_adopt(inode);
-		child = get_node_id(inode);
+		key.child = get_node_id(inode);
 	}
-	spin_lock(&dentry->d_lock);
-	dir = d_inode_rcu(dentry->d_parent);
-	if (dir)
-		ok = vtfs_vtable_vouch(dev, get_node_id(dir), &dentry->d_name,
-				       child);
-	spin_unlock(&dentry->d_lock);
-	return ok;
+	if (rcu)
+		return vtfs_vfs_vouch_rcu(dev, dentry, &key);
+	return vtfs_vfs_vouch_locked(dev, dentry, &key);
 }
 
 static int vtfs_vfs_d_revalidate(struct dentry *dentry, unsigned int flags)
@@ -272,7 +319,8 @@ static int vtfs_vfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 	const unsigned int fresh = LOOKUP_EXCL | LOOKUP_REVAL |
 				   LOOKUP_RENAME_TARGET;
 
-	if (!(flags & fresh) && vtfs_vfs_dentry_current(dentry))
+	if (!(flags & fresh) &&
+	    vtfs_vfs_dentry_current(dentry, flags & LOOKUP_RCU))
 		return 1;
 	return vtfs_vfs_fuse_dops->d_revalidate(dentry, flags);
 }

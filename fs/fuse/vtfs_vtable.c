@@ -131,6 +131,7 @@ struct vtfs_vtable {
 	struct hlist_head *children;	/* [1 << VTFS_VC_NODE_BITS] */
 	struct hlist_head *owed;	/* [1 << VTFS_VC_NODE_BITS] */
 	struct list_head lru;
+	struct vtfs_verdicts *verdicts;		/* fixed; own locking */
 	unsigned long nr_entries;
 	unsigned long nr_owed;
 	struct vtfs_vtable_stats stats;
@@ -822,40 +823,46 @@ static bool vtfs_vc_attr_current(struct vtfs_vtable *vt, u64 nodeid,
 }
 
 /*
- * Ask the table about @nodeid: with @name, whether that name in directory
- * @nodeid still leads to @child (0: to nothing), which depends on the
- * directory's version alone; without, whether the attributes the last
- * kept reply gave @nodeid are current.  Called in RCU walk and under VFS
- * spinlocks: vt->lock nests inside them.
+ * Ask the table about @key->nodeid: with a name, whether that name in
+ * directory @key->nodeid still leads to @key->child (0: to nothing),
+ * which depends on the directory's version alone; without, whether the
+ * attributes the last kept reply gave the node are current.  A yes is
+ * remembered per CPU for the object asked about (vtfs_verdict.c).  Called
+ * in RCU walk and under VFS spinlocks: vt->lock nests inside them.
  */
-bool vtfs_vtable_vouch(struct vtfs_device *dev, u64 nodeid,
-		       const struct qstr *name, u64 child)
+bool vtfs_vtable_vouch(struct vtfs_device *dev,
+		       const struct vtfs_verdict_key *key)
 {
+	const struct qstr *name = key->name;
 	struct vtfs_vtable *vt = dev->vtable;
 	struct vtfs_vtable_tag now;
 	struct vtfs_vc_entry *e;
 	bool ok;
 
-	vtfs_vt_tag_node(dev, nodeid, &now);
+	vtfs_vt_tag_node(dev, key->nodeid, &now);
 	if (!now.valid || !READ_ONCE(vt->on))
 		return false;
+	if (vtfs_verdict_known(vt->verdicts, key, now.gen, now.ver))
+		return true;
 
 	spin_lock(&vt->lock);
 	if (!vt->on) {
 		ok = false;
 	} else if (name) {
-		e = vtfs_vc_find(vt, VTFS_VC_ENTRY, nodeid, name->name,
+		e = vtfs_vc_find(vt, VTFS_VC_ENTRY, key->nodeid, name->name,
 				 name->len);
 		ok = e && e->gen == now.gen && e->ver == now.ver &&
-		     e->child == child;
+		     e->child == key->child;
 		if (ok)
 			vt->stats.dentries_vouched++;
 	} else {
-		ok = vtfs_vc_attr_current(vt, nodeid, now.ver, now.gen);
+		ok = vtfs_vc_attr_current(vt, key->nodeid, now.ver, now.gen);
 		if (ok)
 			vt->stats.attrs_vouched++;
 	}
 	spin_unlock(&vt->lock);
+	if (ok)
+		vtfs_verdict_note(vt->verdicts, key, now.gen, now.ver);
 	return ok;
 }
 
@@ -1138,6 +1145,8 @@ void vtfs_vtable_probe(struct vtfs_device *dev)
 		return;
 	}
 	vt->len = reg.len;
+	/* Without memory for it, every question takes the long way. */
+	vt->verdicts = vtfs_verdict_alloc();
 	spin_lock_init(&vt->lock);
 	INIT_LIST_HEAD(&vt->lru);
 	dev->vtable = vt;
@@ -1154,6 +1163,7 @@ void vtfs_vtable_free(struct vtfs_device *dev)
 		return;
 	vtfs_vtable_stop(dev);
 	dev->vtable = NULL;
+	vtfs_verdict_free(vt->verdicts);
 	memunmap(vt->base);
 	kfree(vt);
 }
@@ -1219,6 +1229,35 @@ static ssize_t vtfs_vt_count_show(struct kobject *kobj, size_t offset,
 	return sysfs_emit(buf, "%llu\n", value);
 }
 
+/* Yes answers: the long way (under vt->lock) and from the memos. */
+static ssize_t vtfs_vt_vouched_show(struct kobject *kobj, bool names,
+				    char *buf)
+{
+	struct vtfs_vtable *vt = vtfs_vt_of(kobj);
+	u64 value = 0;
+
+	if (vt) {
+		spin_lock(&vt->lock);
+		value = names ? vt->stats.dentries_vouched :
+			vt->stats.attrs_vouched;
+		spin_unlock(&vt->lock);
+		value += vtfs_verdict_hits(vt->verdicts, names);
+	}
+	return sysfs_emit(buf, "%llu\n", value);
+}
+
+static ssize_t dentries_vouched_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return vtfs_vt_vouched_show(kobj, true, buf);
+}
+
+static ssize_t attrs_vouched_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return vtfs_vt_vouched_show(kobj, false, buf);
+}
+
 static ssize_t vtfs_vt_gauge_show(struct kobject *kobj, bool owed, char *buf)
 {
 	struct vtfs_vtable *vt = vtfs_vt_of(kobj);
@@ -1259,8 +1298,6 @@ VTFS_VT_COUNTER(forgets_adjusted);
 VTFS_VT_COUNTER(forgets_dropped);
 VTFS_VT_COUNTER(invalidations);
 VTFS_VT_COUNTER(evictions);
-VTFS_VT_COUNTER(dentries_vouched);
-VTFS_VT_COUNTER(attrs_vouched);
 VTFS_VT_COUNTER(listings_vouched);
 VTFS_VT_COUNTER(data_vouched);
 VTFS_VT_COUNTER(data_dropped);
@@ -1269,6 +1306,10 @@ static struct kobj_attribute vtfs_vt_attr_size = __ATTR_RO(size);
 static struct kobj_attribute vtfs_vt_attr_generation = __ATTR_RO(generation);
 static struct kobj_attribute vtfs_vt_attr_entries = __ATTR_RO(entries);
 static struct kobj_attribute vtfs_vt_attr_owed_nodes = __ATTR_RO(owed_nodes);
+static struct kobj_attribute vtfs_vt_attr_dentries_vouched =
+	__ATTR_RO(dentries_vouched);
+static struct kobj_attribute vtfs_vt_attr_attrs_vouched =
+	__ATTR_RO(attrs_vouched);
 
 static struct attribute *vtfs_vtable_attrs[] = {
 	&vtfs_vt_attr_state.attr,
