@@ -1215,8 +1215,8 @@ static ssize_t generation_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", vtfs_vt_load(&hdr->generation));
 }
 
-static ssize_t vtfs_vt_count_show(struct kobject *kobj, size_t offset,
-				  char *buf)
+/* A counter of @kobj's table, at @offset in its stats; 0 without one. */
+static u64 vtfs_vt_count(struct kobject *kobj, size_t offset)
 {
 	struct vtfs_vtable *vt = vtfs_vt_of(kobj);
 	u64 value = 0;
@@ -1226,36 +1226,37 @@ static ssize_t vtfs_vt_count_show(struct kobject *kobj, size_t offset,
 		value = *(u64 *)((u8 *)&vt->stats + offset);
 		spin_unlock(&vt->lock);
 	}
-	return sysfs_emit(buf, "%llu\n", value);
+	return value;
 }
 
-/* Yes answers: the long way (under vt->lock) and from the memos. */
-static ssize_t vtfs_vt_vouched_show(struct kobject *kobj, bool names,
-				    char *buf)
+static ssize_t vtfs_vt_count_show(struct kobject *kobj, size_t offset,
+				  char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", vtfs_vt_count(kobj, offset));
+}
+
+/* Yes answers: the long way (under vt->lock) and from the memo. */
+static ssize_t vtfs_vt_vouched_show(struct kobject *kobj, size_t offset,
+				    bool names, char *buf)
 {
 	struct vtfs_vtable *vt = vtfs_vt_of(kobj);
-	u64 value = 0;
+	u64 memo = vt ? vtfs_verdict_hits(vt->verdicts, names) : 0;
 
-	if (vt) {
-		spin_lock(&vt->lock);
-		value = names ? vt->stats.dentries_vouched :
-			vt->stats.attrs_vouched;
-		spin_unlock(&vt->lock);
-		value += vtfs_verdict_hits(vt->verdicts, names);
-	}
-	return sysfs_emit(buf, "%llu\n", value);
+	return sysfs_emit(buf, "%llu\n", vtfs_vt_count(kobj, offset) + memo);
 }
 
 static ssize_t dentries_vouched_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
-	return vtfs_vt_vouched_show(kobj, true, buf);
+	return vtfs_vt_vouched_show(kobj,
+		offsetof(struct vtfs_vtable_stats, dentries_vouched), true, buf);
 }
 
 static ssize_t attrs_vouched_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	return vtfs_vt_vouched_show(kobj, false, buf);
+	return vtfs_vt_vouched_show(kobj,
+		offsetof(struct vtfs_vtable_stats, attrs_vouched), false, buf);
 }
 
 static ssize_t vtfs_vt_gauge_show(struct kobject *kobj, bool owed, char *buf)
