@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/fanotify.h>
@@ -42,11 +43,41 @@ UniqueFd open_fanotify() {
     return old;
 }
 
-struct FileId {
-    dev_t dev;
-    ino_t ino;
-    bool operator==(const FileId&) const = default;
+// One file handle record of an event: the object's own (FID) or its
+// directory's with the entry's name (DFID_NAME; name empty or "." for the
+// directory itself).
+struct HandleRecord {
+    file_handle* handle;
+    bool is_dir_record;
+    const char* name;
 };
+
+std::vector<HandleRecord> handle_records(const fanotify_event_metadata& event) {
+    std::vector<HandleRecord> records;
+    const auto* p = reinterpret_cast<const char*>(&event) + event.metadata_len;
+    const auto* end = reinterpret_cast<const char*>(&event) + event.event_len;
+    while (p + sizeof(fanotify_event_info_header) <= end) {
+        fanotify_event_info_header header;
+        std::memcpy(&header, p, sizeof(header));
+        if (header.len < sizeof(fanotify_event_info_fid) || p + header.len > end) {
+            break;
+        }
+        const auto* info = reinterpret_cast<const fanotify_event_info_fid*>(p);
+        p += header.len;
+        if (header.info_type != FAN_EVENT_INFO_TYPE_FID &&
+            header.info_type != FAN_EVENT_INFO_TYPE_DFID &&
+            header.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME) {
+            continue;
+        }
+        auto* handle = reinterpret_cast<file_handle*>(const_cast<unsigned char*>(info->handle));
+        const char* name =
+            header.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME
+                ? reinterpret_cast<const char*>(handle->f_handle) + handle->handle_bytes
+                : nullptr;
+        records.push_back({handle, header.info_type != FAN_EVENT_INFO_TYPE_FID, name});
+    }
+    return records;
+}
 
 } // namespace
 
@@ -124,54 +155,56 @@ bool HostChangeWatcher::read_events() {
     return true;
 }
 
+std::optional<HostFileId> HostChangeWatcher::resolve(file_handle& handle) {
+    if (auto known = known_.find(handle)) {
+        return known;
+    }
+    // Files gone for good do not open: nothing to bump.
+    UniqueFd fd(::open_by_handle_at(mount_fd_.get(), &handle, O_PATH | O_CLOEXEC));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) != 0) {
+        return std::nullopt;
+    }
+    const HostFileId id{st.st_dev, st.st_ino};
+    known_.insert(handle, id);
+    return id;
+}
+
+std::optional<HostFileId> HostChangeWatcher::resolve_entry(file_handle& dir, const char* name) {
+    UniqueFd fd(::open_by_handle_at(mount_fd_.get(), &dir, O_PATH | O_CLOEXEC));
+    struct stat st;
+    if (!fd || ::fstatat(fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return std::nullopt;
+    }
+    return HostFileId{st.st_dev, st.st_ino};
+}
+
 void HostChangeWatcher::handle_event(const fanotify_event_metadata& event) {
     // vfsd's own changes were bumped before their replies.
     if (event.pid == ::getpid()) {
         return;
     }
-    std::vector<FileId> touched;
-    auto note = [&](const struct stat& st) {
-        const FileId id{st.st_dev, st.st_ino};
-        if (std::find(touched.begin(), touched.end(), id) == touched.end()) {
-            touched.push_back(id);
+    const auto records = handle_records(event);
+    const bool entry_event = event.mask & kEntryEvents;
+    // Outside entry events the object's own record is the entry itself.
+    const bool object_reported =
+        std::any_of(records.begin(), records.end(), [](const auto& r) { return !r.is_dir_record; });
+    std::vector<HostFileId> touched;
+    auto note = [&](std::optional<HostFileId> id) {
+        if (id && std::find(touched.begin(), touched.end(), *id) == touched.end()) {
+            touched.push_back(*id);
         }
     };
-    const auto* p = reinterpret_cast<const char*>(&event) + event.metadata_len;
-    const auto* end = reinterpret_cast<const char*>(&event) + event.event_len;
-    while (p + sizeof(fanotify_event_info_header) <= end) {
-        fanotify_event_info_header header;
-        std::memcpy(&header, p, sizeof(header));
-        if (header.len < sizeof(fanotify_event_info_fid) || p + header.len > end) {
-            break;
-        }
-        const auto* info = reinterpret_cast<const fanotify_event_info_fid*>(p);
-        p += header.len;
-        if (header.info_type != FAN_EVENT_INFO_TYPE_FID &&
-            header.info_type != FAN_EVENT_INFO_TYPE_DFID &&
-            header.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME) {
-            continue;
-        }
-        auto* handle = reinterpret_cast<file_handle*>(const_cast<unsigned char*>(info->handle));
-        // Files outside the shared tree (or gone for good) do not open, or
-        // are not known: either way nothing to bump.
-        UniqueFd fd(::open_by_handle_at(mount_fd_.get(), handle, O_PATH | O_CLOEXEC));
-        if (!fd) {
-            continue;
-        }
-        struct stat st;
-        const bool is_dir_record = header.info_type != FAN_EVENT_INFO_TYPE_FID;
-        const char* name =
-            header.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME
-                ? reinterpret_cast<const char*>(handle->f_handle) + handle->handle_bytes
-                : nullptr;
-        const bool self = name == nullptr || name[0] == '\0' || std::strcmp(name, ".") == 0;
+    // Files outside the shared tree resolve too; the callback does not know
+    // them, so nothing is bumped for them.
+    for (const auto& r : records) {
+        const bool self = r.name == nullptr || r.name[0] == '\0' || std::strcmp(r.name, ".") == 0;
         // The directory changed if its entries did or the event is its own.
-        if ((!is_dir_record || self || (event.mask & kEntryEvents)) &&
-            ::fstat(fd.get(), &st) == 0) {
-            note(st);
+        if (!r.is_dir_record || self || entry_event) {
+            note(resolve(*r.handle));
         }
-        if (!self && ::fstatat(fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            note(st);
+        if (!self && (entry_event || !object_reported)) {
+            note(resolve_entry(*r.handle, r.name));
         }
     }
     for (const auto& id : touched) {

@@ -2,13 +2,16 @@
 
 #include "common/event_fd.hpp"
 #include "common/unique_fd.hpp"
+#include "fs/host_file_ids.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <thread>
 
 struct fanotify_event_metadata;
+struct file_handle;
 
 namespace vfsd::fs {
 
@@ -26,6 +29,9 @@ namespace vfsd::fs {
 // marks) and CAP_DAC_READ_SEARCH to run (open_by_handle_at).
 class HostChangeWatcher {
 public:
+    // How many resolved handles it remembers (HostFileIds).
+    static constexpr std::size_t kKnownHandles = 16384;
+
     using Changed = std::function<void(dev_t, ino_t)>;
     using Overflowed = std::function<void()>;
 
@@ -46,12 +52,18 @@ private:
     // Reads and handles one buffer of events; false if none was queued.
     bool read_events();
     void handle_event(const ::fanotify_event_metadata& event);
+    // The inode a handle names, if it still exists (remembered in known_).
+    std::optional<HostFileId> resolve(::file_handle& handle);
+    // The inode of entry name in directory dir, if it exists (not remembered:
+    // a name may lead elsewhere next time).
+    std::optional<HostFileId> resolve_entry(::file_handle& dir, const char* name);
 
     Changed changed_;
     Overflowed overflowed_;
     // Not O_PATH: fanotify_mark and open_by_handle_at refuse those.
     UniqueFd mount_fd_; // for open_by_handle_at: any fd on the marked file system
     UniqueFd fanotify_;
+    HostFileIds known_{kKnownHandles};
     EventFd stop_;
     std::thread thread_;
 };
