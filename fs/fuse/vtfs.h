@@ -277,6 +277,14 @@ extern const struct attribute_group vtfs_vtable_group;
 
 /* vtfs_vfs.c */
 void vtfs_vfs_attach(struct super_block *sb);
+/* An attribute timeout we set for one call, undone after it. */
+struct vtfs_vfs_vouch {
+	u64 old;
+	u64 now;
+	bool set;
+};
+void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v);
+void vtfs_vfs_unvouch(struct inode *inode, struct vtfs_vfs_vouch *v);
 
 /* vtfs_vfs_file.c */
 void vtfs_vfs_adopt_fops(struct inode *inode);

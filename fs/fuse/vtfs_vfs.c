@@ -67,13 +67,6 @@ static const struct inode_operations *vtfs_vfs_fuse_iops(struct inode *inode)
 	return container_of(inode->i_op, struct vtfs_vfs_iops, ours)->fuse;
 }
 
-/* A timeout we set for one call, undone after it. */
-struct vtfs_vfs_vouch {
-	u64 old;
-	u64 now;
-	bool set;
-};
-
 /*
  * fuse.ko refreshes attributes whose timeout (fi->i_time, in jiffies) is
  * before now.  If that is the only reason it would, and the table says
@@ -85,7 +78,7 @@ struct vtfs_vfs_vouch {
  * (that is fi->inval_mask), so losing a race only ends a validity early
  * and costs one refresh.  An expired @old put back is as good as any.
  */
-static void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v)
+void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
 	struct vtfs_device *dev = vtfs_sb_device(inode->i_sb);
@@ -105,7 +98,7 @@ static void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v)
 	v->set = true;
 }
 
-static void vtfs_vfs_unvouch(struct inode *inode, struct vtfs_vfs_vouch *v)
+void vtfs_vfs_unvouch(struct inode *inode, struct vtfs_vfs_vouch *v)
 {
 	struct fuse_inode *fi = get_fuse_inode(inode);
 

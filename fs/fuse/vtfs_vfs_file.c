@@ -198,28 +198,58 @@ static bool vtfs_vfs_cold_random(struct kiocb *iocb, struct iov_iter *to)
  * fuse.ko's O_DIRECT path; the rest use the page cache.  f_ra.prev_pos is
  * racy by design (filemap_read writes it unlocked too).
  */
-static ssize_t vtfs_vfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+static ssize_t vtfs_vfs_read_direct(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 	ssize_t ret;
 
+	iocb->ki_flags |= IOCB_DIRECT;
+	ret = vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
+	iocb->ki_flags &= ~IOCB_DIRECT;
+	WRITE_ONCE(file->f_ra.prev_pos, iocb->ki_pos);
+	return ret;
+}
+
+/*
+ * fuse.ko refreshes the size (a GETATTR) before a read that reaches past
+ * it, as reading a whole file does; the table vouches for it instead
+ * (vtfs_vfs_vouch_attr), as for stat().
+ */
+static ssize_t vtfs_vfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct vtfs_vfs_vouch v;
+	ssize_t ret;
+
 	vtfs_vfs_check_data(file);
-	if (!vtfs_vfs_direct(file) && vtfs_vfs_cold_random(iocb, to)) {
-		iocb->ki_flags |= IOCB_DIRECT;
+	if (vtfs_vfs_direct(file))
+		return vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
+	vtfs_vfs_vouch_attr(inode, &v);
+	if (vtfs_vfs_cold_random(iocb, to))
+		ret = vtfs_vfs_read_direct(iocb, to);
+	else
 		ret = vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
-		iocb->ki_flags &= ~IOCB_DIRECT;
-		WRITE_ONCE(file->f_ra.prev_pos, iocb->ki_pos);
-		return ret;
-	}
-	return vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
+	vtfs_vfs_unvouch(inode, &v);
+	return ret;
 }
 
 static ssize_t vtfs_vfs_splice_read(struct file *in, loff_t *ppos,
 				    struct pipe_inode_info *pipe, size_t len,
 				    unsigned int flags)
 {
+	struct inode *inode = file_inode(in);
+	struct vtfs_vfs_vouch v;
+	ssize_t ret;
+
 	vtfs_vfs_check_data(in);
-	return vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len, flags);
+	if (vtfs_vfs_direct(in))
+		return vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len,
+							   flags);
+	vtfs_vfs_vouch_attr(inode, &v);
+	ret = vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len, flags);
+	vtfs_vfs_unvouch(inode, &v);
+	return ret;
 }
 
 static int vtfs_vfs_mmap(struct file *file, struct vm_area_struct *vma)
