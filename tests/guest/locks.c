@@ -14,6 +14,8 @@
  *   locks host DIR remote|local  a lock the host holds on DIR/hostheld
  *                              (bytes 0-9) is seen (remote) or not (local:
  *                              QEMU's virtiofsd keeps locks in the guest)
+ *   locks freed DIR            the host process holding DIR/hostheld was
+ *                              killed: the guest can take its range
  *
  * Every wait is bounded: a lock that is never granted fails the test, it
  * does not hang it.  SETLKW interruption needs FUSE_INTERRUPT; Debian's
@@ -333,20 +335,73 @@ static double read_stream(int fd, int rounds)
 	return t;
 }
 
+#define WAITERS 12
+#define ROUNDS 5
+/* The issue's criterion: within 20% of the unloaded throughput. */
+#define MIN_RATIO 0.8
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[ROUNDS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 /*
- * Twelve blocked waiters, then a read stream of another file: it must
- * complete, and its time next to the unloaded one is reported (a
- * diagnostic, not an assertion: speed is for benchmarks).  The buffers are
- * mapped after the forks, so copy-on-write does not bias the second run.
+ * One round: the stream alone, then beside a holder and WAITERS blocked
+ * F_SETLKW waiters, who all get the lock once the holder goes.  Returns the
+ * loaded throughput over the unloaded one, or a negative value on failure.
+ */
+static int waiters_round(const char *p, int fd, double *alone, double *ratio)
+{
+	struct holder h;
+	pid_t w[WAITERS];
+	double loaded;
+	int i, status;
+
+	CHECK((*alone = read_stream(fd, 2)) > 0, "read alone");
+	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
+	for (i = 0; i < WAITERS; i++)
+		CHECK((w[i] = start_waiter(p, &h)) > 0, "fork");
+	usleep(300000);
+	CHECK((loaded = read_stream(fd, 2)) > 0, "read beside the waiters");
+	for (i = 0; i < WAITERS; i++)
+		CHECK(waitpid(w[i], &status, WNOHANG) == 0, "waiter %d waits", i);
+	CHECK(end_holder(&h) == 0, "holder exit");
+	for (i = 0; i < WAITERS; i++) {
+		CHECK(wait_bounded(w[i], WAIT_SECONDS, &status) == 0,
+		      "waiter %d woken", i);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "waiter %d got the lock", i);
+	}
+	*ratio = *alone / loaded;
+	return TEST_PASS;
+}
+
+/*
+ * A dozen blocked waiters must not stall other I/O on the mount: a read
+ * stream of another file keeps its throughput within 20% of its unloaded
+ * figure (issue 13).  Unloaded and loaded runs alternate, ROUNDS times,
+ * and the median ratio is asserted, so that a burst of load on the host
+ * (TCG shares two cores with everything else) hits both sides or is
+ * outvoted.  The spread of the unloaded runs is reported beside it.  The
+ * buffers are mapped after the forks: no copy-on-write bias.
  */
 static int test_waiters_do_not_stall_io(void)
 {
 	const char *p = fresh("waiters"), *data = pathf("%s/data", D);
 	static char buf[1 << 20];
-	struct holder h;
-	pid_t w[12];
-	double alone, loaded;
-	int fd, i, status;
+	double alone[ROUNDS], ratio[ROUNDS], lo, hi, mid;
+	int fd, i;
 
 	CHECK(p, "create");
 	memset(buf, 'x', sizeof(buf));
@@ -354,24 +409,24 @@ static int test_waiters_do_not_stall_io(void)
 	for (i = 0; i < 8; i++)
 		CHECK(write_all(fd, buf, sizeof(buf)) == 0, "write");
 	read_stream(fd, 1);	/* warm up */
-	CHECK((alone = read_stream(fd, 4)) >= 0, "read alone");
-	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
-	for (i = 0; i < 12; i++)
-		CHECK((w[i] = start_waiter(p, &h)) > 0, "fork");
-	usleep(300000);
-	CHECK((loaded = read_stream(fd, 4)) >= 0, "read beside the waiters");
-	tap_diag("32 MiB read: %.3f s alone, %.3f s with 12 lock waiters (ratio %.2f)",
-		 alone, loaded, loaded / alone);
-	close(fd);
-	for (i = 0; i < 12; i++)
-		CHECK(waitpid(w[i], &status, WNOHANG) == 0, "waiter %d waits", i);
-	CHECK(end_holder(&h) == 0, "holder exit");
-	for (i = 0; i < 12; i++) {
-		CHECK(wait_bounded(w[i], WAIT_SECONDS, &status) == 0,
-		      "waiter %d woken", i);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "waiter %d got the lock", i);
+	for (i = 0; i < ROUNDS; i++) {
+		if (waiters_round(p, fd, &alone[i], &ratio[i]) != TEST_PASS) {
+			close(fd);
+			return TEST_FAIL;
+		}
+		tap_diag("round %d: 16 MiB alone %.3f s, beside %d waiters %.3f s: throughput ratio %.2f",
+			 i, alone[i], WAITERS, alone[i] / ratio[i], ratio[i]);
 	}
+	close(fd);
+	lo = hi = alone[0];
+	for (i = 1; i < ROUNDS; i++) {
+		lo = alone[i] < lo ? alone[i] : lo;
+		hi = alone[i] > hi ? alone[i] : hi;
+	}
+	mid = median(ratio, ROUNDS);
+	tap_diag("unloaded runs %.3f-%.3f s (spread %.0f%%); median throughput ratio with %d waiters %.2f (at least %.2f)",
+		 lo, hi, 100 * (hi - lo) / lo, WAITERS, mid, MIN_RATIO);
+	CHECK(mid >= MIN_RATIO, "median ratio %.2f below %.2f", mid, MIN_RATIO);
 	return TEST_PASS;
 }
 
@@ -533,6 +588,28 @@ static int run_host(const char *dir, const char *expect)
 	return tap_exit();
 }
 
+/* The host process holding DIR/hostheld was killed: its lock goes. */
+static int run_freed(const char *dir)
+{
+	const char *p = pathf("%s/hostheld", dir);
+	double t = now(), end = t + WAIT_SECONDS;
+	int fd, r = -1;
+
+	tap_plan(1);
+	if ((fd = open(p, O_RDWR)) < 0)
+		tap_bail("open %s: %s", p, strerror(errno));
+	while (r != 0 && now() < end) {
+		r = posix_lock(fd, F_SETLK, F_WRLCK, 0, 10);
+		if (r != 0)
+			usleep(50000);
+	}
+	tap_diag("F_SETLK on the killed host process's range: %d after %.2f s",
+		 r, now() - t);
+	tap_ok(r == 0, "a killed host process's lock is released");
+	close(fd);
+	return tap_exit();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -546,6 +623,8 @@ int main(int argc, char **argv)
 		return run_wait(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "host"))
 		return run_host(argv[2], argv[3]);
-	fprintf(stderr, "usage: locks local [DIR] | contend FILE N posix|flock | hold DIR | wait DIR | host DIR remote|local\n");
+	if (argc == 3 && !strcmp(argv[1], "freed"))
+		return run_freed(argv[2]);
+	fprintf(stderr, "usage: locks local [DIR] | contend FILE N posix|flock | hold DIR | wait DIR | host DIR remote|local | freed DIR\n");
 	return 2;
 }
