@@ -1,6 +1,7 @@
 // FUSE_INTERRUPT beyond lock waits: the interrupt registry, and READ/WRITE
 // requests blocked in a slow host file (here: a pipe nobody writes to).
 
+#include "app/pooled_handler.hpp"
 #include "fake_fs.hpp"
 #include "fuse/fuse_server.hpp"
 #include "fuse/interrupt_registry.hpp"
@@ -200,13 +201,13 @@ void init(fuse::FuseServer& server) {
     REQUIRE(c.error() == 0);
 }
 
-void interrupt(fuse::FuseServer& server, std::uint64_t unique) {
+void interrupt(vhost::RequestHandler& server, std::uint64_t unique) {
     Call c(FUSE_INTERRUPT, unique | 1);
     c.add(fuse_interrupt_in{unique}).send(server, false);
     CHECK(c.answered()); // buffers back at once, nothing written
 }
 
-std::unique_ptr<Call> blocked_io(fuse::FuseServer& server, std::uint32_t opcode,
+std::unique_ptr<Call> blocked_io(vhost::RequestHandler& server, std::uint32_t opcode,
                                  std::uint64_t unique, std::thread& worker) {
     auto call = std::make_unique<Call>(opcode, unique);
     if (opcode == FUSE_READ) {
@@ -264,4 +265,24 @@ TEST_CASE("a stopping queue ends a blocked READ", "[interrupt][fuse]") {
     server.release_held_requests();
     worker.join();
     CHECK(call->error() == -EINTR);
+}
+
+TEST_CASE("an interrupt does not queue behind the blocked workers it must free",
+          "[interrupt][fuse]") {
+    SlowFs fs;
+    fuse::FuseServer server(fs, fuse::FuseServerOptions{});
+    init(server);
+    vfsd::PooledHandler pool(server, 1); // its only worker will block
+    std::thread sender;
+    auto first = blocked_io(pool, FUSE_READ, 300, sender);
+    sender.join(); // handed to the pool
+    REQUIRE(eventually([&] { return fs.blocked == 1; }));
+    auto queued = blocked_io(pool, FUSE_READ, 302, sender);
+    sender.join(); // waits for the worker
+    interrupt(pool, 300);
+    interrupt(pool, 302); // overtakes its READ: remembered
+    REQUIRE(eventually([&] { return first->answered() && queued->answered(); }));
+    CHECK(first->error() == -EINTR);
+    CHECK(queued->error() == -EINTR);
+    CHECK(fs.blocked == 1); // the queued READ never ran
 }
