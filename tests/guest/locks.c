@@ -22,6 +22,7 @@
  * virtiofs.ko never sends it, so with it those tests are skipped.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/file.h>
@@ -78,7 +79,7 @@ static int start_holder(struct holder *h, const char *path, bool use_flock,
 		int r = use_flock ? flock(fd, LOCK_EX | LOCK_NB) :
 			posix_lock(fd, F_SETLK, F_WRLCK, 10, 10);
 
-		c = r == 0 && fd2 >= 0 ? 'y' : 'n';
+		c = r == 0 && fd2 >= 0 ? 'y' : errno ? errno : 'n';
 		close(go[1]);
 		if (write(ready[1], &c, 1) != 1)
 			_exit(1);
@@ -99,7 +100,7 @@ static int start_holder(struct holder *h, const char *path, bool use_flock,
 		c = 'n';
 	close(ready[0]);
 	if (c != 'y') {
-		errno = ENOLCK;
+		errno = c == 'n' ? ENOLCK : c;	/* the child's errno */
 		return -1;
 	}
 	return 0;
@@ -273,9 +274,10 @@ static int test_setlkw_sigalrm(void)
 
 /*
  * A blocked waiter: returns its pid; it exits 0 if it ever gets the lock.
- * It must not keep @h's pipe open, or the holder never sees its end.
+ * It must not keep @h's pipe open, or the holder never sees its end.  If
+ * @ready is not -1, it writes a byte there just before it asks.
  */
-static pid_t start_waiter(const char *path, struct holder *h)
+static pid_t start_waiter(const char *path, struct holder *h, int ready)
 {
 	pid_t pid = fork();
 
@@ -283,7 +285,8 @@ static pid_t start_waiter(const char *path, struct holder *h)
 		int fd = open(path, O_RDWR);
 
 		close(h->release);
-
+		if (ready >= 0 && write(ready, "w", 1) != 1)
+			_exit(1);
 		_exit(posix_lock(fd, F_SETLKW, F_WRLCK, 0, 0) == 0 ? 0 : 1);
 	}
 	return pid;
@@ -300,7 +303,7 @@ static int test_setlkw_sigkill(void)
 		return TEST_SKIP;
 	CHECK(p, "create");
 	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
-	CHECK((w = start_waiter(p, &h)) > 0, "fork");
+	CHECK((w = start_waiter(p, &h, -1)) > 0, "fork");
 	usleep(500000);
 	CHECK(waitpid(w, &status, WNOHANG) == 0, "the waiter waits");
 	CHECK(kill(w, SIGKILL) == 0, "kill");
@@ -312,7 +315,7 @@ static int test_setlkw_sigkill(void)
 	return TEST_PASS;
 }
 
-/* Reads all of @fd (8 MiB) @rounds times into a buffer of its own. */
+/* Reads all of @fd (8 MiB) @rounds times into a buffer of its own; seconds. */
 static double read_stream(int fd, int rounds)
 {
 	size_t len = 1 << 20;
@@ -336,7 +339,7 @@ static double read_stream(int fd, int rounds)
 }
 
 #define WAITERS 12
-#define ROUNDS 5
+#define ROUNDS 9
 /* The issue's criterion: within 20% of the unloaded throughput. */
 #define MIN_RATIO 0.8
 
@@ -357,23 +360,45 @@ static double median(const double *v, int n)
 }
 
 /*
- * One round: the stream alone, then beside a holder and WAITERS blocked
- * F_SETLKW waiters, who all get the lock once the holder goes.  Returns the
- * loaded throughput over the unloaded one, or a negative value on failure.
+ * What the waiters hold in the guest: each SETLKW is one request in flight
+ * on the request queue (its descriptors, of 1024); fuse counts them as
+ * foreground requests, not against max_background.  Our transport only.
  */
-static int waiters_round(const char *p, int fd, double *alone, double *ratio)
+static void report_inflight(void)
+{
+	unsigned long long n;
+	char dev[256], file[320];
+
+	if (vfs_sysfs_device("/sys/fs/virtiofs", dev, sizeof(dev)) == 0 &&
+	    snprintf(file, sizeof(file), "%s/queues/request.0/inflight", dev) <
+		    (int)sizeof(file) &&
+	    read_u64_file(file, &n) == 0)
+		tap_diag("requests in flight on request.0 beside the waiters: %llu", n);
+}
+
+/*
+ * One round: the stream beside a holder and WAITERS blocked F_SETLKW
+ * waiters (in *@loaded seconds), who all get the lock once the holder goes.
+ */
+static int waiters_round(const char *p, int fd, int rounds, double *loaded)
 {
 	struct holder h;
 	pid_t w[WAITERS];
-	double loaded;
-	int i, status;
+	int i, status, ready[2];
+	char c;
 
-	CHECK((*alone = read_stream(fd, 2)) > 0, "read alone");
 	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
+	CHECK(pipe(ready) == 0, "pipe");
 	for (i = 0; i < WAITERS; i++)
-		CHECK((w[i] = start_waiter(p, &h)) > 0, "fork");
+		CHECK((w[i] = start_waiter(p, &h, ready[1])) > 0, "fork");
+	close(ready[1]);
+	/* All started, then time to send their requests: none still forks. */
+	for (i = 0; i < WAITERS; i++)
+		CHECK(read(ready[0], &c, 1) == 1, "waiter %d started", i);
+	close(ready[0]);
 	usleep(300000);
-	CHECK((loaded = read_stream(fd, 2)) > 0, "read beside the waiters");
+	report_inflight();
+	CHECK((*loaded = read_stream(fd, rounds)) > 0, "read beside the waiters");
 	for (i = 0; i < WAITERS; i++)
 		CHECK(waitpid(w[i], &status, WNOHANG) == 0, "waiter %d waits", i);
 	CHECK(end_holder(&h) == 0, "holder exit");
@@ -383,50 +408,85 @@ static int waiters_round(const char *p, int fd, double *alone, double *ratio)
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "waiter %d got the lock", i);
 	}
-	*ratio = *alone / loaded;
 	return TEST_PASS;
+}
+
+/*
+ * How many 8 MiB passes take about 0.3 s: direct reads run at host
+ * memory speed, so a fixed small size is over in milliseconds, where one
+ * host scheduling delay (TCG shares two cores with everything else) is
+ * already a large part of the figure.
+ */
+static int calibrate(int fd)
+{
+	int rounds = 1;
+	double t;
+
+	while ((t = read_stream(fd, rounds)) >= 0 && t < 0.1 && rounds < 4096)
+		rounds *= 2;
+	if (t <= 0)
+		return rounds;
+	rounds = (int)(rounds * (0.3 / t));
+	return rounds < 16 ? 16 : rounds;	/* a slow moment: at least 128 MiB */
 }
 
 /*
  * A dozen blocked waiters must not stall other I/O on the mount: a read
  * stream of another file keeps its throughput within 20% of its unloaded
- * figure (issue 13).  Unloaded and loaded runs alternate, ROUNDS times,
- * and the median ratio is asserted, so that a burst of load on the host
- * (TCG shares two cores with everything else) hits both sides or is
- * outvoted.  The spread of the unloaded runs is reported beside it.  The
- * buffers are mapped after the forks: no copy-on-write bias.
+ * figure (issue 13).  Host load swings single figures far more than that
+ * (other VMs and builds share the two cores: see the spread of the
+ * unloaded runs, and the ratio of one unloaded run to the next), and it
+ * only ever adds time.  So unloaded and loaded runs alternate, ROUNDS
+ * each, and the best of each is compared: if the waiters cost throughput,
+ * every loaded run pays, the best one too.  The median of the ratios of
+ * each loaded run to the unloaded runs beside it is reported as well.
+ * The buffers are mapped after the forks: no copy-on-write bias.
  */
 static int test_waiters_do_not_stall_io(void)
 {
-	const char *p = fresh("waiters"), *data = pathf("%s/data", D);
+	/* Copies: pathf()'s buffers rotate, and every round calls it. */
+	char p[PATH_MAX], data[PATH_MAX];
 	static char buf[1 << 20];
-	double alone[ROUNDS], ratio[ROUNDS], lo, hi, mid;
-	int fd, i;
+	double alone[ROUNDS + 1], loaded[ROUNDS], ratio[ROUNDS], same[ROUNDS];
+	double lo, hi, best_loaded, best;
+	int fd, i, rounds;
 
-	CHECK(p, "create");
+	CHECK(fresh("waiters"), "create");
+	snprintf(p, sizeof(p), "%s/waiters", D);
+	snprintf(data, sizeof(data), "%s/data", D);
 	memset(buf, 'x', sizeof(buf));
 	CHECK((fd = open(data, O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0, "data");
 	for (i = 0; i < 8; i++)
 		CHECK(write_all(fd, buf, sizeof(buf)) == 0, "write");
 	read_stream(fd, 1);	/* warm up */
+	rounds = calibrate(fd);
+	CHECK((alone[0] = read_stream(fd, rounds)) > 0, "read alone");
 	for (i = 0; i < ROUNDS; i++) {
-		if (waiters_round(p, fd, &alone[i], &ratio[i]) != TEST_PASS) {
+		if (waiters_round(p, fd, rounds, &loaded[i]) != TEST_PASS) {
 			close(fd);
 			return TEST_FAIL;
 		}
-		tap_diag("round %d: 16 MiB alone %.3f s, beside %d waiters %.3f s: throughput ratio %.2f",
-			 i, alone[i], WAITERS, alone[i] / ratio[i], ratio[i]);
+		CHECK((alone[i + 1] = read_stream(fd, rounds)) > 0, "read alone");
+		ratio[i] = (alone[i] + alone[i + 1]) / 2 / loaded[i];
+		same[i] = alone[i] / alone[i + 1];	/* the noise floor */
+		tap_diag("round %d: %d MiB alone %.3f s, beside %d waiters %.3f s, alone %.3f s: throughput ratio %.2f",
+			 i, 8 * rounds, alone[i], WAITERS, loaded[i], alone[i + 1], ratio[i]);
 	}
 	close(fd);
 	lo = hi = alone[0];
-	for (i = 1; i < ROUNDS; i++) {
+	for (i = 1; i <= ROUNDS; i++) {
 		lo = alone[i] < lo ? alone[i] : lo;
 		hi = alone[i] > hi ? alone[i] : hi;
 	}
-	mid = median(ratio, ROUNDS);
-	tap_diag("unloaded runs %.3f-%.3f s (spread %.0f%%); median throughput ratio with %d waiters %.2f (at least %.2f)",
-		 lo, hi, 100 * (hi - lo) / lo, WAITERS, mid, MIN_RATIO);
-	CHECK(mid >= MIN_RATIO, "median ratio %.2f below %.2f", mid, MIN_RATIO);
+	best_loaded = loaded[0];
+	for (i = 1; i < ROUNDS; i++)
+		best_loaded = loaded[i] < best_loaded ? loaded[i] : best_loaded;
+	best = lo / best_loaded;
+	tap_diag("unloaded runs %.3f-%.3f s (spread %.0f%%); one unloaded run against the next: median ratio %.2f",
+		 lo, hi, 100 * (hi - lo) / lo, median(same, ROUNDS));
+	tap_diag("with %d waiters: median ratio %.2f; best against best: throughput ratio %.2f (at least %.2f)",
+		 WAITERS, median(ratio, ROUNDS), best, MIN_RATIO);
+	CHECK(best >= MIN_RATIO, "throughput ratio %.2f below %.2f", best, MIN_RATIO);
 	return TEST_PASS;
 }
 
