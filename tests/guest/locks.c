@@ -350,13 +350,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, int n)
+/* The @q quantile (0: the least, 0.5: the median) of @n values. */
+static double quantile(const double *v, int n, double q)
 {
-	double s[ROUNDS];
+	double s[ROUNDS + 1], pos = q * (n - 1);
+	int i = (int)pos;
 
 	memcpy(s, v, n * sizeof(*v));
 	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
 }
 
 /*
@@ -439,10 +441,13 @@ static int calibrate(int fd)
  * (other VMs and builds share the two cores: see the spread of the
  * unloaded runs, and the ratio of one unloaded run to the next), and it
  * only ever adds time.  So unloaded and loaded runs alternate, ROUNDS
- * each, and the best of each is compared: if the waiters cost throughput,
- * every loaded run pays, the best one too.  The median of the ratios of
- * each loaded run to the unloaded runs beside it is reported as well.
- * The buffers are mapped after the forks: no copy-on-write bias.
+ * loaded ones between ROUNDS + 1 unloaded ones, and their lower quartiles
+ * are compared: if the waiters cost throughput, every loaded run pays, the
+ * quick ones too, while a burst of host load that slows a few runs, or
+ * one lucky quick run, moves a quartile little (the best alone, or the
+ * median, moved by more than 20% between runs here).  The median of the
+ * ratios of each loaded run to the unloaded runs beside it is reported as
+ * well.  The buffers are mapped after the forks: no copy-on-write bias.
  */
 static int test_waiters_do_not_stall_io(void)
 {
@@ -450,7 +455,7 @@ static int test_waiters_do_not_stall_io(void)
 	char p[PATH_MAX], data[PATH_MAX];
 	static char buf[1 << 20];
 	double alone[ROUNDS + 1], loaded[ROUNDS], ratio[ROUNDS], same[ROUNDS];
-	double lo, hi, best_loaded, best;
+	double lo, hi, ratio_q;
 	int fd, i, rounds;
 
 	CHECK(fresh("waiters"), "create");
@@ -480,15 +485,13 @@ static int test_waiters_do_not_stall_io(void)
 		lo = alone[i] < lo ? alone[i] : lo;
 		hi = alone[i] > hi ? alone[i] : hi;
 	}
-	best_loaded = loaded[0];
-	for (i = 1; i < ROUNDS; i++)
-		best_loaded = loaded[i] < best_loaded ? loaded[i] : best_loaded;
-	best = lo / best_loaded;
+	ratio_q = quantile(alone, ROUNDS + 1, 0.25) / quantile(loaded, ROUNDS, 0.25);
 	tap_diag("unloaded runs %.3f-%.3f s (spread %.0f%%); one unloaded run against the next: median ratio %.2f",
-		 lo, hi, 100 * (hi - lo) / lo, median(same, ROUNDS));
-	tap_diag("with %d waiters: median ratio %.2f; best against best: throughput ratio %.2f (at least %.2f)",
-		 WAITERS, median(ratio, ROUNDS), best, MIN_RATIO);
-	CHECK(best >= MIN_RATIO, "throughput ratio %.2f below %.2f", best, MIN_RATIO);
+		 lo, hi, 100 * (hi - lo) / lo, quantile(same, ROUNDS, 0.5));
+	tap_diag("with %d waiters: median ratio %.2f; lower quartiles: throughput ratio %.2f (at least %.2f)",
+		 WAITERS, quantile(ratio, ROUNDS, 0.5), ratio_q, MIN_RATIO);
+	CHECK(ratio_q >= MIN_RATIO, "throughput ratio %.2f below %.2f", ratio_q,
+	      MIN_RATIO);
 	return TEST_PASS;
 }
 

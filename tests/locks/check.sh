@@ -14,7 +14,7 @@
 #      lock is invisible to the guest), and nothing hangs.
 #   3. The single-guest suite "locks" (tests/guest/locks.c: holders,
 #      release on close/exit/kill, F_SETLKW with SIGALRM and SIGKILL, a
-#      dozen waiters beside a read stream: median throughput ratio >= 0.8)
+#      dozen waiters beside a read stream: throughput ratio >= 0.8)
 #      against both daemons.
 #   4. vfsd: a READ and a WRITE that a slow host mount in the share never
 #      answers (tests/locks/slow_fs.cpp, a FUSE file system on the host)
@@ -176,7 +176,7 @@ res=$(sed -n 's/^results: //p' "$logs/suite" | tail -1)
 import json, sys
 for t in json.load(open(sys.argv[1]))["tests"]:
     for line in t["diagnostics"].splitlines():
-        if "unloaded runs" in line or "best against best" in line:
+        if "unloaded runs" in line or "lower quartiles" in line:
             print("# %s: %s" % (t["transport"], line.lstrip("# ")))
 ' "$res/results.json"
 report $((! rs)) "suite locks (ours+vfsd, ours+virtiofsd)" "$logs/suite"
