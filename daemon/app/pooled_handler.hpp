@@ -14,6 +14,13 @@ public:
     PooledHandler(vhost::RequestHandler& inner, unsigned threads) : inner_(inner), pool_(threads) {}
 
     void handle(vhost::Request request) override {
+        // A request with no room for a reply (FORGET, INTERRUPT: the
+        // high-priority queue) never blocks and runs at once: an interrupt
+        // must not queue behind the blocked requests it is meant to end.
+        if (request.writable_size() == 0) {
+            inner_.handle(std::move(request));
+            return;
+        }
         // std::function needs a copyable callable; the request is move-only.
         auto shared = std::make_shared<vhost::Request>(std::move(request));
         pool_.submit([this, shared] { inner_.handle(std::move(*shared)); });

@@ -41,9 +41,8 @@ Result<std::size_t> vector_io(std::span<const iovec> spans, off_t offset, Call c
         }
         ssize_t r = call(spans.data(), static_cast<int>(n), offset + static_cast<off_t>(done));
         if (r < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
+            // EINTR too: a slow file (FUSE, NFS) was interrupted on purpose;
+            // the caller decides whether to retry.
             if (done > 0) {
                 break;
             }

@@ -109,9 +109,13 @@ Result<LockRange> PassthroughFs::getlk(HandleId handle, LockOwner owner, const L
     return holder;
 }
 
-// A guest pid only when the holder is another owner in this guest; host pids
-// (classic fcntl locks) and other guests' owners mean nothing here: 0.  An
-// owner holds the conflicting lock if it does not see it when it asks.
+// A guest pid only when the holder is another owner in this guest, else 0.
+// fuse.ko takes the pid of a GETLK reply as a pid of the guest (it looks it
+// up in the mounter's pid namespace), so a host process's pid (classic fcntl
+// locks) would name whichever guest process has that number, and -1 (an OFD
+// lock: another guest's daemon, or a host process) cannot be passed on; 0
+// says "no process here", as NFSv4 reports a remote holder.  An owner holds
+// the conflicting lock if it does not see it when it asks.
 pid_t PassthroughFs::lock_holder_pid(NodeId node, LockOwner owner, const struct flock& asked,
                                      const struct flock& found) const {
     if (found.l_pid != -1) {

@@ -301,9 +301,9 @@ void FuseServer::dispatch(const fuse_in_header& h, In& in, Reply& reply, vhost::
     case FUSE_CREATE:
         return op_create(h, in, reply);
     case FUSE_READ:
-        return op_read(in, reply);
+        return op_read(h, in, reply);
     case FUSE_WRITE:
-        return op_write(in, reply);
+        return op_write(h, in, reply);
     case FUSE_RELEASE:
         return op_release(in, reply, false);
     case FUSE_RELEASEDIR:
@@ -657,7 +657,7 @@ void FuseServer::op_create(const fuse_in_header& h, In& in, Reply& reply) {
     }
 }
 
-void FuseServer::op_read(In& in, Reply& reply) {
+void FuseServer::op_read(const fuse_in_header& h, In& in, Reply& reply) {
     fuse_read_in arg;
     if (!take(in, arg)) {
         return reply.error(EINVAL);
@@ -671,15 +671,17 @@ void FuseServer::op_read(In& in, Reply& reply) {
     if (!spans) {
         return reply.error(EIO);
     }
-    // Read straight into guest memory.
-    auto n = fs_.read(arg.fh, *spans, static_cast<off_t>(arg.offset));
+    // Read straight into guest memory; a slow host file (a FUSE or NFS
+    // mount) may block here until FUSE_INTERRUPT.
+    auto n = interrupts_.run(
+        h.unique, [&] { return fs_.read(arg.fh, *spans, static_cast<off_t>(arg.offset)); });
     if (!n.ok()) {
         return reply.error(n.error());
     }
     reply.payload_written(*n);
 }
 
-void FuseServer::op_write(In& in, Reply& reply) {
+void FuseServer::op_write(const fuse_in_header& h, In& in, Reply& reply) {
     fuse_write_in arg;
     if (!take(in, arg)) {
         return reply.error(EINVAL);
@@ -692,7 +694,8 @@ void FuseServer::op_write(In& in, Reply& reply) {
     if (!spans) {
         return reply.error(EINVAL);
     }
-    auto n = fs_.write(arg.fh, *spans, static_cast<off_t>(arg.offset));
+    auto n = interrupts_.run(
+        h.unique, [&] { return fs_.write(arg.fh, *spans, static_cast<off_t>(arg.offset)); });
     if (!n.ok()) {
         return reply.error(n.error());
     }

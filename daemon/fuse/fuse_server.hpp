@@ -4,6 +4,7 @@
 #include "fs/file_system.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/dax_ranges.hpp"
+#include "fuse/interrupt_registry.hpp"
 #include "fuse/lock_waiter.hpp"
 #include "fuse/reply.hpp"
 #include "fuse/span_reader.hpp"
@@ -57,8 +58,8 @@ private:
     void op_link(const fuse_in_header& h, In& in, Reply& reply);
     void op_open(const fuse_in_header& h, In& in, Reply& reply, bool dir);
     void op_create(const fuse_in_header& h, In& in, Reply& reply);
-    void op_read(In& in, Reply& reply);
-    void op_write(In& in, Reply& reply);
+    void op_read(const fuse_in_header& h, In& in, Reply& reply);
+    void op_write(const fuse_in_header& h, In& in, Reply& reply);
     void op_release(In& in, Reply& reply, bool dir);
     void op_flush(In& in, Reply& reply);
     void op_fsync(In& in, Reply& reply, bool dir);
@@ -90,8 +91,9 @@ private:
     fs::FileSystem& fs_;
     FuseServerOptions options_;
     std::atomic<bool> initialized_{false};
-    DaxRanges dax_ranges_;   // what SETUPMAPPING mapped, unmapped at session end
-    LockWaiter lock_waiter_; // SETLKW requests waiting for their lock
+    DaxRanges dax_ranges_;                // what SETUPMAPPING mapped, unmapped at session end
+    InterruptRegistry interrupts_;        // what FUSE_INTERRUPT can cancel (before lock_waiter_)
+    LockWaiter lock_waiter_{interrupts_}; // SETLKW requests waiting for their lock
 };
 
 // struct stat -> the wire attribute struct.

@@ -104,13 +104,14 @@ void FuseServer::op_setlk(const fuse_in_header& h, In& in, Reply& reply, vhost::
     }
 }
 
-// No reply, whatever happens: the high-priority queue carries none.  An
-// interrupt for a request that is not waiting (finished, quick, or not yet
-// here) changes nothing but a note for the last case.
+// No reply, whatever happens: the high-priority queue carries none.  It
+// cancels a lock wait or a READ/WRITE blocked on a slow host file; for a
+// request that is not running (finished, or not yet here) it changes
+// nothing but a note for the last case.
 void FuseServer::op_interrupt(In& in, Reply& reply) {
     fuse_interrupt_in arg;
     if (in.read(arg)) {
-        lock_waiter_.interrupt(arg.unique);
+        interrupts_.interrupt(arg.unique);
     }
     reply.none();
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 // A guest for tests against the real vfsd: a vhost-user frontend with one
-// request queue in a memfd "guest RAM", one FUSE request in flight at a time.
+// request queue in a memfd "guest RAM", one FUSE request in flight at a time
+// (and one more, started and finished apart, for a request that waits).
 #include "common/mapping.hpp"
 #include "vhost_frontend.hpp"
 
@@ -26,6 +27,8 @@ constexpr std::uint64_t kSize = 1 << 20;
 constexpr std::uint32_t kQueueSize = 16;
 constexpr std::uint64_t kDesc = 0, kAvail = 16 * kQueueSize, kUsed = 0x1000;
 constexpr std::uint64_t kIn = 0x8000, kOut = 0x40000, kOutSize = 0x10000;
+// The waiting request's slot: descriptors 2-3 and these buffers.
+constexpr std::uint64_t kWaitIn = 0x20000, kWaitOut = 0x60000, kWaitOutSize = 0x1000;
 
 inline UniqueFd connect_to(const std::filesystem::path& path) {
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -66,36 +69,27 @@ public:
     // reply body.
     std::pair<int, std::vector<char>> call(std::uint32_t opcode, std::uint64_t nodeid,
                                            const std::vector<char>& args) {
-        fuse_in_header h{};
-        h.len = static_cast<std::uint32_t>(sizeof(h) + args.size());
-        h.opcode = opcode;
-        h.unique = ++unique_;
-        h.nodeid = nodeid;
-        REQUIRE(h.len <= kOut - kIn);
-        std::memcpy(ram_.data() + kIn, &h, sizeof(h));
-        std::memcpy(ram_.data() + kIn + sizeof(h), args.data(), args.size());
-        std::memset(ram_.data() + kOut, 0, sizeof(fuse_out_header));
-        auto* desc = reinterpret_cast<vring_desc*>(ram_.data() + kDesc);
-        desc[0] = {kGpa + kIn, h.len, VRING_DESC_F_NEXT, 1};
-        desc[1] = {kGpa + kOut, static_cast<std::uint32_t>(kOutSize), VRING_DESC_F_WRITE, 0};
-        auto* avail = reinterpret_cast<vring_avail*>(ram_.data() + kAvail);
-        avail->ring[next_ % kQueueSize] = 0;
-        __atomic_store_n(&avail->idx, static_cast<std::uint16_t>(++next_), __ATOMIC_RELEASE);
-        REQUIRE(::eventfd_write(kick_.get(), 1) == 0);
-        auto* used = reinterpret_cast<vring_used*>(ram_.data() + kUsed);
-        pollfd p{call_.get(), POLLIN, 0};
-        while (__atomic_load_n(&used->idx, __ATOMIC_ACQUIRE) != next_) {
-            REQUIRE(::poll(&p, 1, 10000) == 1);
-            eventfd_t ignored;
-            ::eventfd_read(call_.get(), &ignored);
-        }
-        fuse_out_header out;
-        std::memcpy(&out, ram_.data() + kOut, sizeof(out));
-        REQUIRE(out.unique == h.unique);
-        REQUIRE(out.len >= sizeof(out));
-        const char* body = reinterpret_cast<const char*>(ram_.data() + kOut + sizeof(out));
-        return {out.error, std::vector<char>(body, body + (out.len - sizeof(out)))};
+        const std::uint64_t unique = post(0, kIn, kOut, kOutSize, opcode, nodeid, args);
+        wait_all();
+        return reply(kOut, unique);
     }
+
+    // Starts a request that may wait (a SETLKW) in the second slot; its unique.
+    // Until finish(), only interrupt() may be called.
+    std::uint64_t start(std::uint32_t opcode, std::uint64_t nodeid, const std::vector<char>& args) {
+        waiting_ = post(2, kWaitIn, kWaitOut, kWaitOutSize, opcode, nodeid, args);
+        return waiting_;
+    }
+    // FUSE_INTERRUPT for the started request (no reply); returns once both
+    // buffers are back.
+    void interrupt() {
+        fuse_interrupt_in in{};
+        in.unique = waiting_;
+        post(0, kIn, 0, 0, FUSE_INTERRUPT, 0, bytes(in));
+        wait_all();
+    }
+    // The started request's reply.
+    std::pair<int, std::vector<char>> finish() { return reply(kWaitOut, waiting_); }
 
     int init() {
         fuse_init_in in{};
@@ -154,12 +148,61 @@ public:
     }
 
 private:
+    // Puts a request in the descriptors from @head: header and args at @in,
+    // a reply buffer at @out (none if @out_size is 0).  Returns its unique.
+    std::uint64_t post(std::uint16_t head, std::uint64_t in, std::uint64_t out,
+                       std::uint64_t out_size, std::uint32_t opcode, std::uint64_t nodeid,
+                       const std::vector<char>& args) {
+        fuse_in_header h{};
+        h.len = static_cast<std::uint32_t>(sizeof(h) + args.size());
+        h.opcode = opcode;
+        h.unique = ++unique_;
+        h.nodeid = nodeid;
+        REQUIRE(h.len <= kWaitIn - kIn);
+        std::memcpy(ram_.data() + in, &h, sizeof(h));
+        std::memcpy(ram_.data() + in + sizeof(h), args.data(), args.size());
+        auto* desc = reinterpret_cast<vring_desc*>(ram_.data() + kDesc);
+        if (out_size > 0) {
+            std::memset(ram_.data() + out, 0, sizeof(fuse_out_header));
+            desc[head] = {kGpa + in, h.len, VRING_DESC_F_NEXT,
+                          static_cast<std::uint16_t>(head + 1)};
+            desc[head + 1] = {kGpa + out, static_cast<std::uint32_t>(out_size), VRING_DESC_F_WRITE,
+                              0};
+        } else {
+            desc[head] = {kGpa + in, h.len, 0, 0};
+        }
+        auto* avail = reinterpret_cast<vring_avail*>(ram_.data() + kAvail);
+        avail->ring[next_ % kQueueSize] = head;
+        __atomic_store_n(&avail->idx, static_cast<std::uint16_t>(++next_), __ATOMIC_RELEASE);
+        REQUIRE(::eventfd_write(kick_.get(), 1) == 0);
+        return h.unique;
+    }
+    // Waits until the daemon has returned every buffer posted.
+    void wait_all() {
+        auto* used = reinterpret_cast<vring_used*>(ram_.data() + kUsed);
+        pollfd p{call_.get(), POLLIN, 0};
+        while (__atomic_load_n(&used->idx, __ATOMIC_ACQUIRE) != next_) {
+            REQUIRE(::poll(&p, 1, 10000) == 1);
+            eventfd_t ignored;
+            ::eventfd_read(call_.get(), &ignored);
+        }
+    }
+    std::pair<int, std::vector<char>> reply(std::uint64_t at, std::uint64_t unique) const {
+        fuse_out_header out;
+        std::memcpy(&out, ram_.data() + at, sizeof(out));
+        REQUIRE(out.unique == unique);
+        REQUIRE(out.len >= sizeof(out));
+        const char* body = reinterpret_cast<const char*>(ram_.data() + at + sizeof(out));
+        return {out.error, std::vector<char>(body, body + (out.len - sizeof(out)))};
+    }
+
     Frontend fe_;
     UniqueFd memfd_;
     Mapping ram_;
     UniqueFd kick_{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
     UniqueFd call_{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
     std::uint64_t unique_ = 0;
+    std::uint64_t waiting_ = 0; // the started request
     std::uint16_t next_ = 0;
 };
 

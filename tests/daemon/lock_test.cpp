@@ -145,6 +145,43 @@ TEST_CASE("POSIX locks conflict with the host's own processes", "[locks]") {
     ::close(fd);
 }
 
+// fuse.ko reads the pid of a GETLK reply as a pid of the guest (the
+// mounter's pid namespace): a host pid or another guest's would name an
+// unrelated guest process.  Only a holder in this guest gets its pid.
+TEST_CASE("F_GETLK pid: the guest pid of a holder in this guest, else 0", "[locks]") {
+    Scratch s;
+    fs::PassthroughFs guest_a(s.root, {});
+    fs::PassthroughFs guest_b(s.root, {}); // another guest's daemon, same files
+    auto a = guest_a.open(guest_a.lookup(fs::kRootNode, "file")->node, O_RDWR);
+    auto b = guest_b.open(guest_b.lookup(fs::kRootNode, "file")->node, O_RDWR);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    REQUIRE(guest_a.setlk(*a, 1, range(F_WRLCK, 0, 9, 11), false) == 0);
+
+    auto local = guest_a.getlk(*a, 2, range(F_RDLCK, 0, 0));
+    REQUIRE(local.ok());
+    CHECK(local->pid == 11);
+    auto foreign = guest_b.getlk(*b, 2, range(F_RDLCK, 0, 0));
+    REQUIRE(foreign.ok());
+    CHECK(foreign->type == F_WRLCK);
+    CHECK(foreign->start == 0);
+    CHECK(foreign->end == 9);
+    CHECK(foreign->pid == 0); // the host says -1 (an OFD lock): no process to name
+
+    // A host process's OFD lock: also -1 on the host, also 0 here.
+    int fd = ::open((s.root / "file").c_str(), O_RDWR);
+    struct flock fl {};
+    fl.l_type = F_RDLCK;
+    fl.l_start = 20;
+    fl.l_len = 5;
+    REQUIRE(::fcntl(fd, F_OFD_SETLK, &fl) == 0);
+    auto host_ofd = guest_a.getlk(*a, 2, range(F_WRLCK, 20, 20));
+    REQUIRE(host_ofd.ok());
+    CHECK(host_ofd->type == F_RDLCK);
+    CHECK(host_ofd->pid == 0);
+    ::close(fd);
+}
+
 TEST_CASE("flock: handles conflict, unlock and release free", "[locks]") {
     Scratch s;
     fs::PassthroughFs pfs(s.root, {});

@@ -5,8 +5,10 @@
 #include "vfsd_process.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <thread>
 
 using vfsd::test::FuseGuest;
 using vfsd::test::VfsdProcess;
@@ -84,6 +86,18 @@ TEST_CASE("every opcode runs under seccomp kill", "[sandbox][seccomp]") {
     CHECK(g.call(FUSE_SETLKW, file, FuseGuest::bytes(lk)).first == 0);
     lk.lk.type = F_UNLCK;
     CHECK(g.call(FUSE_SETLK, file, FuseGuest::bytes(lk)).first == 0);
+    // A SETLKW that waits (owner 8 against owner 7), then FUSE_INTERRUPT: a
+    // waiting thread, the interrupt registry's signaller and its signal.
+    lk = {};
+    lk.fh = fh;
+    lk.owner = 8;
+    lk.lk.end = 99;
+    lk.lk.type = F_WRLCK;
+    lk.lk.pid = 2;
+    g.start(FUSE_SETLKW, file, FuseGuest::bytes(lk));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let it wait
+    g.interrupt();
+    CHECK(g.finish().first == -EINTR);
     fuse_flush_in fl{};
     fl.fh = fh;
     fl.lock_owner = 7;

@@ -14,12 +14,15 @@
  *   locks host DIR remote|local  a lock the host holds on DIR/hostheld
  *                              (bytes 0-9) is seen (remote) or not (local:
  *                              QEMU's virtiofsd keeps locks in the guest)
+ *   locks freed DIR            the host process holding DIR/hostheld was
+ *                              killed: the guest can take its range
  *
  * Every wait is bounded: a lock that is never granted fails the test, it
  * does not hang it.  SETLKW interruption needs FUSE_INTERRUPT; Debian's
  * virtiofs.ko never sends it, so with it those tests are skipped.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/file.h>
@@ -76,7 +79,7 @@ static int start_holder(struct holder *h, const char *path, bool use_flock,
 		int r = use_flock ? flock(fd, LOCK_EX | LOCK_NB) :
 			posix_lock(fd, F_SETLK, F_WRLCK, 10, 10);
 
-		c = r == 0 && fd2 >= 0 ? 'y' : 'n';
+		c = r == 0 && fd2 >= 0 ? 'y' : errno ? errno : 'n';
 		close(go[1]);
 		if (write(ready[1], &c, 1) != 1)
 			_exit(1);
@@ -97,7 +100,7 @@ static int start_holder(struct holder *h, const char *path, bool use_flock,
 		c = 'n';
 	close(ready[0]);
 	if (c != 'y') {
-		errno = ENOLCK;
+		errno = c == 'n' ? ENOLCK : c;	/* the child's errno */
 		return -1;
 	}
 	return 0;
@@ -271,9 +274,10 @@ static int test_setlkw_sigalrm(void)
 
 /*
  * A blocked waiter: returns its pid; it exits 0 if it ever gets the lock.
- * It must not keep @h's pipe open, or the holder never sees its end.
+ * It must not keep @h's pipe open, or the holder never sees its end.  If
+ * @ready is not -1, it writes a byte there just before it asks.
  */
-static pid_t start_waiter(const char *path, struct holder *h)
+static pid_t start_waiter(const char *path, struct holder *h, int ready)
 {
 	pid_t pid = fork();
 
@@ -281,7 +285,8 @@ static pid_t start_waiter(const char *path, struct holder *h)
 		int fd = open(path, O_RDWR);
 
 		close(h->release);
-
+		if (ready >= 0 && write(ready, "w", 1) != 1)
+			_exit(1);
 		_exit(posix_lock(fd, F_SETLKW, F_WRLCK, 0, 0) == 0 ? 0 : 1);
 	}
 	return pid;
@@ -298,7 +303,7 @@ static int test_setlkw_sigkill(void)
 		return TEST_SKIP;
 	CHECK(p, "create");
 	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
-	CHECK((w = start_waiter(p, &h)) > 0, "fork");
+	CHECK((w = start_waiter(p, &h, -1)) > 0, "fork");
 	usleep(500000);
 	CHECK(waitpid(w, &status, WNOHANG) == 0, "the waiter waits");
 	CHECK(kill(w, SIGKILL) == 0, "kill");
@@ -310,7 +315,7 @@ static int test_setlkw_sigkill(void)
 	return TEST_PASS;
 }
 
-/* Reads all of @fd (8 MiB) @rounds times into a buffer of its own. */
+/* Reads all of @fd (8 MiB) @rounds times into a buffer of its own; seconds. */
 static double read_stream(int fd, int rounds)
 {
 	size_t len = 1 << 20;
@@ -333,45 +338,160 @@ static double read_stream(int fd, int rounds)
 	return t;
 }
 
-/*
- * Twelve blocked waiters, then a read stream of another file: it must
- * complete, and its time next to the unloaded one is reported (a
- * diagnostic, not an assertion: speed is for benchmarks).  The buffers are
- * mapped after the forks, so copy-on-write does not bias the second run.
- */
-static int test_waiters_do_not_stall_io(void)
-{
-	const char *p = fresh("waiters"), *data = pathf("%s/data", D);
-	static char buf[1 << 20];
-	struct holder h;
-	pid_t w[12];
-	double alone, loaded;
-	int fd, i, status;
+#define WAITERS 12
+#define ROUNDS 9
+/* The issue's criterion: within 20% of the unloaded throughput. */
+#define MIN_RATIO 0.8
 
-	CHECK(p, "create");
-	memset(buf, 'x', sizeof(buf));
-	CHECK((fd = open(data, O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0, "data");
-	for (i = 0; i < 8; i++)
-		CHECK(write_all(fd, buf, sizeof(buf)) == 0, "write");
-	read_stream(fd, 1);	/* warm up */
-	CHECK((alone = read_stream(fd, 4)) >= 0, "read alone");
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @q quantile (0: the least, 0.5: the median) of @n values. */
+static double quantile(const double *v, int n, double q)
+{
+	double s[ROUNDS + 1], pos = q * (n - 1);
+	int i = (int)pos;
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
+}
+
+/*
+ * What the waiters hold in the guest: each SETLKW is one request in flight
+ * on the request queue (its descriptors, of 1024); fuse counts them as
+ * foreground requests, not against max_background.  Our transport only.
+ */
+static void report_inflight(void)
+{
+	unsigned long long n;
+	char dev[256], file[320];
+
+	if (vfs_sysfs_device("/sys/fs/virtiofs", dev, sizeof(dev)) == 0 &&
+	    snprintf(file, sizeof(file), "%s/queues/request.0/inflight", dev) <
+		    (int)sizeof(file) &&
+	    read_u64_file(file, &n) == 0)
+		tap_diag("requests in flight on request.0 beside the waiters: %llu", n);
+}
+
+/*
+ * One round: the stream beside a holder and WAITERS blocked F_SETLKW
+ * waiters (in *@loaded seconds), who all get the lock once the holder goes.
+ */
+static int waiters_round(const char *p, int fd, int rounds, double *loaded)
+{
+	struct holder h;
+	pid_t w[WAITERS];
+	int i, status, ready[2];
+	char c;
+
 	CHECK(start_holder(&h, p, false, BY_UNLOCK) == 0, "holder");
-	for (i = 0; i < 12; i++)
-		CHECK((w[i] = start_waiter(p, &h)) > 0, "fork");
+	CHECK(pipe(ready) == 0, "pipe");
+	for (i = 0; i < WAITERS; i++)
+		CHECK((w[i] = start_waiter(p, &h, ready[1])) > 0, "fork");
+	close(ready[1]);
+	/* All started, then time to send their requests: none still forks. */
+	for (i = 0; i < WAITERS; i++)
+		CHECK(read(ready[0], &c, 1) == 1, "waiter %d started", i);
+	close(ready[0]);
 	usleep(300000);
-	CHECK((loaded = read_stream(fd, 4)) >= 0, "read beside the waiters");
-	tap_diag("32 MiB read: %.3f s alone, %.3f s with 12 lock waiters (ratio %.2f)",
-		 alone, loaded, loaded / alone);
-	close(fd);
-	for (i = 0; i < 12; i++)
+	report_inflight();
+	CHECK((*loaded = read_stream(fd, rounds)) > 0, "read beside the waiters");
+	for (i = 0; i < WAITERS; i++)
 		CHECK(waitpid(w[i], &status, WNOHANG) == 0, "waiter %d waits", i);
 	CHECK(end_holder(&h) == 0, "holder exit");
-	for (i = 0; i < 12; i++) {
+	for (i = 0; i < WAITERS; i++) {
 		CHECK(wait_bounded(w[i], WAIT_SECONDS, &status) == 0,
 		      "waiter %d woken", i);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "waiter %d got the lock", i);
 	}
+	/* Their RELEASEs (sent in the background) settle as the forks did. */
+	usleep(300000);
+	return TEST_PASS;
+}
+
+/*
+ * How many 8 MiB passes take about 0.3 s: direct reads run at host
+ * memory speed, so a fixed small size is over in milliseconds, where one
+ * host scheduling delay (TCG shares two cores with everything else) is
+ * already a large part of the figure.
+ */
+static int calibrate(int fd)
+{
+	int rounds = 1;
+	double t;
+
+	while ((t = read_stream(fd, rounds)) >= 0 && t < 0.1 && rounds < 4096)
+		rounds *= 2;
+	if (t <= 0)
+		return rounds;
+	rounds = (int)(rounds * (0.3 / t));
+	return rounds < 16 ? 16 : rounds;	/* a slow moment: at least 128 MiB */
+}
+
+/*
+ * A dozen blocked waiters must not stall other I/O on the mount: a read
+ * stream of another file keeps its throughput within 20% of its unloaded
+ * figure (issue 13).  Host load swings single figures far more than that
+ * (other VMs and builds share the two cores: see the spread of the
+ * unloaded runs, and the ratio of one unloaded run to the next), and it
+ * only ever adds time.  So unloaded and loaded runs alternate, ROUNDS
+ * loaded ones between ROUNDS + 1 unloaded ones, and their lower quartiles
+ * are compared: if the waiters cost throughput, every loaded run pays, the
+ * quick ones too, while a burst of host load that slows a few runs, or
+ * one lucky quick run, moves a quartile little (the best alone, or the
+ * median, moved by more than 20% between runs here).  The median of the
+ * ratios of each loaded run to the unloaded runs beside it is reported as
+ * well.  The buffers are mapped after the forks: no copy-on-write bias.
+ */
+static int test_waiters_do_not_stall_io(void)
+{
+	/* Copies: pathf()'s buffers rotate, and every round calls it. */
+	char p[PATH_MAX], data[PATH_MAX];
+	static char buf[1 << 20];
+	double alone[ROUNDS + 1], loaded[ROUNDS], ratio[ROUNDS], same[ROUNDS];
+	double lo, hi, ratio_q;
+	int fd, i, rounds;
+
+	CHECK(fresh("waiters"), "create");
+	snprintf(p, sizeof(p), "%s/waiters", D);
+	snprintf(data, sizeof(data), "%s/data", D);
+	memset(buf, 'x', sizeof(buf));
+	CHECK((fd = open(data, O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0, "data");
+	for (i = 0; i < 8; i++)
+		CHECK(write_all(fd, buf, sizeof(buf)) == 0, "write");
+	read_stream(fd, 1);	/* warm up */
+	rounds = calibrate(fd);
+	CHECK((alone[0] = read_stream(fd, rounds)) > 0, "read alone");
+	for (i = 0; i < ROUNDS; i++) {
+		if (waiters_round(p, fd, rounds, &loaded[i]) != TEST_PASS) {
+			close(fd);
+			return TEST_FAIL;
+		}
+		CHECK((alone[i + 1] = read_stream(fd, rounds)) > 0, "read alone");
+		ratio[i] = (alone[i] + alone[i + 1]) / 2 / loaded[i];
+		same[i] = alone[i] / alone[i + 1];	/* the noise floor */
+		tap_diag("round %d: %d MiB alone %.3f s, beside %d waiters %.3f s, alone %.3f s: throughput ratio %.2f",
+			 i, 8 * rounds, alone[i], WAITERS, loaded[i], alone[i + 1], ratio[i]);
+	}
+	close(fd);
+	lo = hi = alone[0];
+	for (i = 1; i <= ROUNDS; i++) {
+		lo = alone[i] < lo ? alone[i] : lo;
+		hi = alone[i] > hi ? alone[i] : hi;
+	}
+	ratio_q = quantile(alone, ROUNDS + 1, 0.25) / quantile(loaded, ROUNDS, 0.25);
+	tap_diag("unloaded runs %.3f-%.3f s (spread %.0f%%); one unloaded run against the next: median ratio %.2f",
+		 lo, hi, 100 * (hi - lo) / lo, quantile(same, ROUNDS, 0.5));
+	tap_diag("with %d waiters: median ratio %.2f; lower quartiles: throughput ratio %.2f (at least %.2f)",
+		 WAITERS, quantile(ratio, ROUNDS, 0.5), ratio_q, MIN_RATIO);
+	CHECK(ratio_q >= MIN_RATIO, "throughput ratio %.2f below %.2f", ratio_q,
+	      MIN_RATIO);
 	return TEST_PASS;
 }
 
@@ -533,6 +653,28 @@ static int run_host(const char *dir, const char *expect)
 	return tap_exit();
 }
 
+/* The host process holding DIR/hostheld was killed: its lock goes. */
+static int run_freed(const char *dir)
+{
+	const char *p = pathf("%s/hostheld", dir);
+	double t = now(), end = t + WAIT_SECONDS;
+	int fd, r = -1;
+
+	tap_plan(1);
+	if ((fd = open(p, O_RDWR)) < 0)
+		tap_bail("open %s: %s", p, strerror(errno));
+	while (r != 0 && now() < end) {
+		r = posix_lock(fd, F_SETLK, F_WRLCK, 0, 10);
+		if (r != 0)
+			usleep(50000);
+	}
+	tap_diag("F_SETLK on the killed host process's range: %d after %.2f s",
+		 r, now() - t);
+	tap_ok(r == 0, "a killed host process's lock is released");
+	close(fd);
+	return tap_exit();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -546,6 +688,8 @@ int main(int argc, char **argv)
 		return run_wait(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "host"))
 		return run_host(argv[2], argv[3]);
-	fprintf(stderr, "usage: locks local [DIR] | contend FILE N posix|flock | hold DIR | wait DIR | host DIR remote|local\n");
+	if (argc == 3 && !strcmp(argv[1], "freed"))
+		return run_freed(argv[2]);
+	fprintf(stderr, "usage: locks local [DIR] | contend FILE N posix|flock | hold DIR | wait DIR | host DIR remote|local | freed DIR\n");
 	return 2;
 }

@@ -8,12 +8,21 @@
 #      guest A's lock and A's unlock wakes B's F_SETLKW.
 #      Then both guests insert rows into one sqlite3 database on the share
 #      at the same time (sqlite's own fcntl locking): integrity_check is ok
-#      and no row is lost.
+#      and no row is lost.  Last, the host's holder is killed and guest B
+#      can take the lock it held.
 #   2. QEMU's virtiofsd: the documented local-only behaviour (the host's
 #      lock is invisible to the guest), and nothing hangs.
 #   3. The single-guest suite "locks" (tests/guest/locks.c: holders,
 #      release on close/exit/kill, F_SETLKW with SIGALRM and SIGKILL, a
-#      dozen waiters) against both daemons.
+#      dozen waiters beside a read stream: throughput ratio >= 0.8)
+#      against both daemons.
+#   4. vfsd: a READ and a WRITE that a slow host mount in the share never
+#      answers (tests/locks/slow_fs.cpp, a FUSE file system on the host)
+#      end with EINTR on SIGALRM and with SIGKILL, more of them than vfsd
+#      has workers too, and other I/O goes on (tests/guest/interrupt.c);
+#      the host file system saw each request it got interrupted.  Not run
+#      against QEMU's virtiofsd: without FUSE_INTERRUPT such a read ends
+#      only when the host file answers (documented).
 # Prints TAP; exit 0 if all pass.   tests/locks/check.sh [N]  (default 1000)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,8 +31,10 @@ n=${1:-1000}
 logs=$(mktemp -d)
 shared=
 holder=
+slowfs_pid=
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+	end_slowfs
 	[ -n "$shared" ] && rm -rf "$shared"
 	rm -rf "$logs"
 }
@@ -88,19 +99,29 @@ guest_cmd() { # guest_cmd NAME ROLE: barrier, both counters, ROLE, sqlite rows
 		"locks $2 $d;" \
 		"i=1; while [ \$i -le $rows ]; do" \
 		"sqlite3 -cmd '.timeout 120000' $d/db \"INSERT INTO t VALUES('$1', \$i);\";" \
-		"i=\$((i + 1)); done; echo '# sqlite: $rows rows inserted'"
+		"i=\$((i + 1)); done; echo '# sqlite: $rows rows inserted';" \
+		"$3"
+}
+
+end_slowfs() {
+	[ -n "$slowfs_pid" ] || return 0
+	kill "$slowfs_pid" 2>/dev/null
+	wait "$slowfs_pid" 2>/dev/null
+	slowfs_pid=
+	[ -n "$shared" ] && umount -l "$shared/slow" 2>/dev/null
+	return 0
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 
 # 1. Two guests and the host on vfsd.
 new_share
 "${harness[@]}" run --transport ours --daemon vfsd --cache none --shared "$shared" \
-	--timeout 900 -q -- "$(guest_cmd a hold)" >"$logs/guest-a" 2>&1 &
+	--timeout 900 -q -- "$(guest_cmd a hold "")" >"$logs/guest-a" 2>&1 &
 pa=$!
 "${harness[@]}" run --transport ours --daemon vfsd --cache none --shared "$shared" \
-	--timeout 900 -q -- "$(guest_cmd b wait)" >"$logs/guest-b" 2>&1 &
+	--timeout 900 -q -- "$(guest_cmd b wait "touch /mnt/lk/kill-host; locks freed /mnt/lk")" >"$logs/guest-b" 2>&1 &
 pb=$!
 rh=1
 if wait_file "$shared/lk/ready-a" 600 && wait_file "$shared/lk/ready-b" 600; then
@@ -108,6 +129,15 @@ if wait_file "$shared/lk/ready-a" 600 && wait_file "$shared/lk/ready-b" 600; the
 	tests/locks/host_lock.py contend "$shared/lk/counter-posix" "$n" posix >"$logs/host" 2>&1 &&
 		tests/locks/host_lock.py contend "$shared/lk/counter-flock" "$n" flock >>"$logs/host" 2>&1
 	rh=$?
+	# Guest B then checks that the killed holder's lock is gone.
+	while kill -0 $pb 2>/dev/null && [ ! -e "$shared/lk/kill-host" ]; do
+		sleep 0.2
+	done
+	if [ -e "$shared/lk/kill-host" ]; then
+		kill -KILL "$holder"
+		wait "$holder" 2>/dev/null # reaped here, quietly
+		holder=
+	fi
 fi
 wait $pa
 ra=$?
@@ -139,5 +169,49 @@ end_share
 
 # 3. The single-guest suite against both daemons.
 "${harness[@]}" test --suite locks --columns ours+vfsd,ours+virtiofsd >"$logs/suite" 2>&1
-report $((! $?)) "suite locks (ours+vfsd, ours+virtiofsd)" "$logs/suite"
+rs=$?
+# The dozen-waiters figures (in the harness's results.json).
+res=$(sed -n 's/^results: //p' "$logs/suite" | tail -1)
+[ -f "$res/results.json" ] && python3 -c '
+import json, sys
+for t in json.load(open(sys.argv[1]))["tests"]:
+    for line in t["diagnostics"].splitlines():
+        if "unloaded runs" in line or "lower quartiles" in line:
+            print("# %s: %s" % (t["transport"], line.lstrip("# ")))
+' "$res/results.json"
+report $((! rs)) "suite locks (ours+vfsd, ours+virtiofsd)" "$logs/suite"
+
+# 4. vfsd: READ and WRITE on a slow host mount are interruptible.
+slowfs=build/cmake/tests/locks/slow-fs
+shared=$(mktemp -d /dev/shm/vfs-locks-XXXXXX)
+mkdir "$shared/slow"
+chmod -R a+rwX "$shared"
+ri=1
+if [ -x "$slowfs" ]; then
+	"$slowfs" "$shared/slow" >"$logs/slow-fs" 2>&1 &
+	slowfs_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^mounted' "$logs/slow-fs" && break
+		sleep 0.1
+	done
+	if grep -q '^mounted' "$logs/slow-fs"; then
+		"${harness[@]}" run --transport ours --daemon vfsd --cache none --shared "$shared" \
+			--timeout 600 -q -- "interrupt /mnt/slow/file" >"$logs/interrupt" 2>&1
+		ri=$?
+	fi
+	end_slowfs
+else
+	echo "# $slowfs not built (libfuse3-dev missing?)" >"$logs/slow-fs"
+fi
+blocked=$(grep -c '^blocked' "$logs/slow-fs")
+reads=$(grep -c '^interrupted read' "$logs/slow-fs")
+writes=$(grep -c '^interrupted write' "$logs/slow-fs")
+echo "# slow host mount: $blocked requests blocked, $reads reads and $writes writes interrupted"
+report $((ri == 0)) "vfsd: READ/WRITE on a slow host file end on SIGALRM and SIGKILL" \
+	"$logs/interrupt" "$logs/slow-fs"
+report $([ "$reads" -ge 3 ] && [ "$writes" -ge 1 ] && [ "$blocked" = $((reads + writes)) ] &&
+	echo 1 || echo 0) "vfsd: the host file system saw every blocked request interrupted" \
+	"$logs/slow-fs"
+rm -rf "$shared"
+shared=
 exit $((fails > 0))
