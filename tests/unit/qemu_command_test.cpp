@@ -138,3 +138,16 @@ TEST_CASE("per-kernel arguments follow the default and an explicit command line"
     o.cmdline = "console=ttyS0 root=x";
     CHECK(vfs::kernel_cmdline(o) == "console=ttyS0 root=x initcall_blacklist=virtio_fs_init");
 }
+
+TEST_CASE("--daemon-reconnect makes the chardev reconnect", "[qemu]") {
+    vfs::RunOptions o;
+    vfs::QemuInputs in{"/k", "/i", "/s/sock", "/shared"};
+    CHECK(after(vfs::qemu_argv(o, in), "-chardev") == "socket,id=c0,path=/s/sock");
+    o.daemon_reconnect = true;
+    CHECK(after(vfs::qemu_argv(o, in), "-chardev") == "socket,id=c0,path=/s/sock,reconnect=1");
+    o.daemon_upgrade = "/bin/true";
+    o.command = "true";
+    CHECK_NOTHROW(o.validate());
+    o.daemon_reconnect = false;
+    CHECK_THROWS_AS(o.validate(), std::invalid_argument);
+}
