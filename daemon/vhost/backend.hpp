@@ -20,11 +20,11 @@ class FrontendMapper;
 struct BackendOptions {
     unsigned max_queues = 17; // hiprio + 16 request queues
     bool offer_mem_slots = true;
+    // Gets the backend-to-frontend channel for DAX mappings; may be null.
+    FrontendMapper* mapper = nullptr;
     // Keep an inflight buffer with the frontend so that a restarted backend
     // can run the requests this one leaves unfinished.
     bool offer_inflight = true;
-    // Gets the backend-to-frontend channel for DAX mappings; may be null.
-    FrontendMapper* mapper = nullptr;
 };
 
 // The vhost-user slave side of one virtio device connection: answers the

@@ -7,6 +7,10 @@
 # --state-file.  Prints TAP; tests/guest/daemon-restart.sh's is a subtest.
 #
 #   tests/restart/check.sh [RESTARTS]    (default 5)
+#
+# A second boot does 3 restarts (the second an upgrade) with the DAX window
+# and the version table on: the window's mappings must survive (fsx maps the
+# files), and the new vfsd's table replaces the old one.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 # KERNEL=bookworm (default) or trixie: the guest kernel, as for make.
@@ -29,13 +33,16 @@ cmp -s build/bin/vfsd "$upgrade" && {
 	exit 1
 }
 
-# A committed git tree on the share for the guest's `git status` loop.
-tree=$shared/restart/tree
-mkdir -p "$tree"
-cp -r daemon harness "$tree/"
-git -C "$tree" init -q &&
-	git -C "$tree" add -A &&
-	git -C "$tree" -c user.name=vfs -c user.email=vfs@localhost commit -q -m tree || exit 1
+# Committed git trees on the share for the guests' `git status` loops.
+for name in plain dax; do
+	tree=$shared/restart-$name/tree
+	mkdir -p "$tree"
+	cp -r daemon harness "$tree/"
+	git -C "$tree" init -q &&
+		git -C "$tree" add -A &&
+		git -C "$tree" -c user.name=vfs -c user.email=vfs@localhost commit -q -m tree ||
+		exit 1
+done
 chmod -R a+rwX "$shared"
 
 # Some requests are held for a while before they are served, so that a kill
@@ -45,37 +52,51 @@ delays=()
 for op in READ@16 WRITE@16 CREATE@2 RENAME@2 UNLINK@2 GETATTR@40; do
 	delays+=(--daemon-arg=--inject=delay=200:$op)
 done
-echo "TAP version 13"
-echo "1..2"
-# The guest's TAP, as a subtest.
-"${harness[@]}" run --transport ours --daemon vfsd --cache none --qemu "$qemu" \
-	--daemon-reconnect --daemon-upgrade "$upgrade" \
-	--daemon-arg=--state-file="$state/vfsd.state" "${delays[@]}" \
-	--shared "$shared" --timeout 480 -q --keep-logs \
-	-- daemon-restart.sh /mnt/restart "$restarts" "3 5" 2>&1 | tee "$log" | sed 's/^/    /'
-rc=${PIPESTATUS[0]}
-if [ "$rc" -eq 0 ]; then
-	echo "ok 1 - the guest saw no error across $restarts kills and restarts"
-else
-	echo "not ok 1 - the guest's checks (exit status $rc)"
-fi
 
-# The host's side: requests in flight at a kill were run by the next vfsd.
-run_dir=$(sed -n 's/.*logs kept in \([^ ]*\).*/\1/p' "$log" | tail -n 1)
-resubmitted=0
-if [ -n "$run_dir" ]; then
-	resubmitted=$(cat "$run_dir"/daemon-*.log 2>/dev/null |
-		sed -n 's/.*resubmitting \([0-9]*\) request.*/\1/p' | paste -sd+ | bc)
-fi
-echo "# requests resubmitted after a kill: ${resubmitted:-0}"
-if [ "${resubmitted:-0}" -gt 0 ]; then
-	echo "ok 2 - requests in flight at a kill were resubmitted by the next vfsd"
-else
-	echo "not ok 2 - no request was in flight at any kill (or none was resubmitted)"
-	rc=1
-fi
-# The logs (the daemons' included) stay only when something failed.
-if [ "$rc" -eq 0 ] && [ -n "$run_dir" ]; then
-	rm -rf "$run_dir"
-fi
-exit "$rc"
+failed=0
+# run_case N NAME RESTARTS UPGRADES [HARNESS OPTIONS...]: one boot; prints
+# TAP lines N and N+1.
+run_case() {
+	local n=$1 name=$2 count=$3 upgrades=$4
+	shift 4
+	"${harness[@]}" run --transport ours --daemon vfsd --cache none --qemu "$qemu" \
+		--daemon-reconnect --daemon-upgrade "$upgrade" \
+		--daemon-arg=--state-file="$state/vfsd-$name.state" "${delays[@]}" \
+		--shared "$shared" --timeout 480 -q --keep-logs "$@" \
+		-- daemon-restart.sh "/mnt/restart-$name" "$count" "$upgrades" 2>&1 |
+		tee "$log" | sed 's/^/    /'
+	local rc=${PIPESTATUS[0]}
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $n - $name: the guest saw no error across $count kills and restarts"
+	else
+		echo "not ok $n - $name: the guest's checks (exit status $rc)"
+	fi
+	# The host's side: requests in flight at a kill were run by the next vfsd.
+	local run_dir resubmitted=0
+	run_dir=$(sed -n 's/.*logs kept in \([^ ]*\).*/\1/p' "$log" | tail -n 1)
+	if [ -n "$run_dir" ]; then
+		resubmitted=$(cat "$run_dir"/daemon-*.log 2>/dev/null |
+			sed -n 's/.*resubmitting \([0-9]*\) request.*/\1/p' | paste -sd+ | bc)
+	fi
+	echo "# $name: requests resubmitted after a kill: ${resubmitted:-0}"
+	if [ "${resubmitted:-0}" -gt 0 ]; then
+		echo "ok $((n + 1)) - $name: requests in flight at a kill were resubmitted"
+	else
+		echo "not ok $((n + 1)) - $name: no request in flight at any kill was resubmitted"
+		rc=1
+	fi
+	# The logs (the daemons' included) stay only when something failed.
+	if [ "$rc" -eq 0 ] && [ -n "$run_dir" ]; then
+		rm -rf "$run_dir"
+	fi
+	[ "$rc" -eq 0 ] || failed=1
+}
+
+echo "TAP version 13"
+echo "1..4"
+# Plain FUSE reads and writes; the third and fifth start are an upgrade.
+run_case 1 plain "$restarts" "3 5"
+# The DAX window and the version table: QEMU keeps the window's mappings
+# across the restarts (fsx maps the files), the new vfsd maps a new table.
+run_case 3 dax 3 "2" --cache-size 64M --opts dax --version-table 16M
+exit "$failed"
