@@ -121,7 +121,9 @@ vtable-check: image qemu-dax
 
 # vfsd killed with SIGKILL and restarted (twice from another binary) under a
 # guest running fsx, a checksum-verified copy and a git status loop: no error
-# in the guest (Documentation/vfsd.md, "Restart"; the patched QEMU reconnects).
+# in the guest, requests in flight resubmitted; then 3 more restarts with the
+# DAX window and the version table (Documentation/vfsd.md, "Restart"; the
+# patched QEMU reconnects).  About 4 minutes.
 restart-check: image qemu-dax
 	KERNEL=$(KERNEL) ./tests/restart/check.sh
 

@@ -1,10 +1,11 @@
 #!/bin/sh
-# daemon-restart.sh [DIR [RESTARTS [UPGRADES]]]: the host daemon is killed
+# daemon-restart.sh [DIR [RESTARTS [UPGRADES [vtable]]]]: the host daemon is killed
 # with SIGKILL and started again RESTARTS times (default 5) while fsx, a
 # checksum-verified copy and a `git status` loop run on the share; restarts
-# listed in UPGRADES (default "3 5") start a different binary.  Nothing in
+# listed in UPGRADES (comma-separated, default 3,5) start a different binary.  Nothing in
 # the guest may see an error, every check of the data must pass, and the
-# mount must work afterwards.  Prints TAP.
+# mount must work afterwards.  With "vtable", the version table must be
+# in use again after the restarts, with a new generation.  Prints TAP.
 #
 # The harness does the restarts (vfs-request restart-daemon [upgrade]); it
 # needs --daemon-reconnect (and --daemon-upgrade), the patched QEMU and a
@@ -12,7 +13,8 @@
 # checkout committed on the host (tests/restart/check.sh makes one).
 dir=${1:-${VFS_MNT:-/mnt}/restart}
 restarts=${2:-5}
-upgrades=${3:-"3 5"}
+upgrades=$(echo "${3:-3,5}" | tr , ' ')
+vtable=${4:-}
 export HOME=/root GIT_CONFIG_NOSYSTEM=1
 work=/tmp/daemon-restart
 stop=$work/stop
@@ -81,8 +83,18 @@ runs_of() {
 	cat "$work/$1.runs" 2>/dev/null || echo 0
 }
 
+# The version table of the mount's device, as the guest sees it.
+vt_file() {
+	for d in /sys/fs/virtiofs/*/version_table; do
+		[ -r "$d/$1" ] && cat "$d/$1" && return 0
+	done
+	echo none
+}
+
+planned=$((restarts + 6))
+[ -z "$vtable" ] || planned=$((planned + 1))
 echo "TAP version 13"
-echo "1..$((restarts + 6))"
+echo "1..$planned"
 rm -rf "$work"
 mkdir -p "$work" "$dir" || {
 	echo "Bail out! cannot make $work and $dir"
@@ -97,6 +109,7 @@ if ! (cd "$dir/tree" && git update-index -q --refresh >/dev/null 2>&1; git statu
 	exit 1
 fi
 
+gen_before=$(vt_file generation)
 fsx_loop &
 fsx_pid=$!
 copy_loop &
@@ -139,6 +152,18 @@ fi
 f="$dir/after-restarts"
 echo "still here" >"$f" && [ "$(cat "$f")" = "still here" ] && ls "$dir" >/dev/null && rm "$f"
 ok $? "mount usable after the restarts"
+
+# The restarted daemon's table replaced the killed one's.
+if [ -n "$vtable" ]; then
+	i=0
+	while [ "$(vt_file state)" != on ] && [ $i -lt 20 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	gen_after=$(vt_file generation)
+	[ "$(vt_file state)" = on ] && [ "$gen_after" != 0 ] && [ "$gen_after" != "$gen_before" ]
+	ok $? "version table in use again, generation $gen_before -> $gen_after"
+fi
 
 # No request timed out and the transport failed nothing.
 timeouts=0

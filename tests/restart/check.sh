@@ -12,7 +12,7 @@
 # and the version table on: the window's mappings must survive (fsx maps the
 # files), and the new vfsd's table replaces the old one.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # KERNEL=bookworm (default) or trixie: the guest kernel, as for make.
 harness=(build/bin/vfs-harness --kernel "${KERNEL:-bookworm}")
 restarts=${1:-5}
@@ -50,20 +50,21 @@ chmod -R a+rwX "$shared"
 # buffer), CREATE, RENAME and UNLINK included.
 delays=()
 for op in READ@16 WRITE@16 CREATE@2 RENAME@2 UNLINK@2 GETATTR@40; do
-	delays+=(--daemon-arg=--inject=delay=200:$op)
+	delays+=("--daemon-arg=--inject=delay=200:$op")
 done
 
 failed=0
-# run_case N NAME RESTARTS UPGRADES [HARNESS OPTIONS...]: one boot; prints
-# TAP lines N and N+1.
+# run_case N NAME RESTARTS UPGRADES VTABLE [HARNESS OPTIONS...]: one boot
+# (UPGRADES: comma-separated restart numbers that start the other binary);
+# prints TAP lines N and N+1.  VTABLE "vtable": check the version table too.
 run_case() {
-	local n=$1 name=$2 count=$3 upgrades=$4
-	shift 4
+	local n=$1 name=$2 count=$3 upgrades=$4 vtable=$5
+	shift 5
 	"${harness[@]}" run --transport ours --daemon vfsd --cache none --qemu "$qemu" \
 		--daemon-reconnect --daemon-upgrade "$upgrade" \
 		--daemon-arg=--state-file="$state/vfsd-$name.state" "${delays[@]}" \
 		--shared "$shared" --timeout 480 -q --keep-logs "$@" \
-		-- daemon-restart.sh "/mnt/restart-$name" "$count" "$upgrades" 2>&1 |
+		-- daemon-restart.sh "/mnt/restart-$name" "$count" "$upgrades" "$vtable" 2>&1 |
 		tee "$log" | sed 's/^/    /'
 	local rc=${PIPESTATUS[0]}
 	if [ "$rc" -eq 0 ]; then
@@ -95,8 +96,8 @@ run_case() {
 echo "TAP version 13"
 echo "1..4"
 # Plain FUSE reads and writes; the third and fifth start are an upgrade.
-run_case 1 plain "$restarts" "3 5"
+run_case 1 plain "$restarts" 3,5 ""
 # The DAX window and the version table: QEMU keeps the window's mappings
 # across the restarts (fsx maps the files), the new vfsd maps a new table.
-run_case 3 dax 3 "2" --cache-size 64M --opts dax --version-table 16M
+run_case 3 dax 3 2 vtable --cache-size 64M --opts dax --version-table 16M
 exit "$failed"
