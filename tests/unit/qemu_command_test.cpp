@@ -139,7 +139,7 @@ TEST_CASE("per-kernel arguments follow the default and an explicit command line"
     CHECK(vfs::kernel_cmdline(o) == "console=ttyS0 root=x initcall_blacklist=virtio_fs_init");
 }
 
-TEST_CASE("--daemon-reconnect makes the chardev reconnect", "[qemu]") {
+TEST_CASE("daemon reconnection makes the chardev reconnect", "[qemu]") {
     vfs::RunOptions o;
     vfs::QemuInputs in{"/k", "/i", "/s/sock", "/shared"};
     CHECK(after(vfs::qemu_argv(o, in), "-chardev") == "socket,id=c0,path=/s/sock");
