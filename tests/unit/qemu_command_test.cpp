@@ -112,7 +112,7 @@ TEST_CASE("cache sizes", "[qemu]") {
     CHECK_THROWS_AS(vfs::parse_cache_size("1234567890123G"), std::invalid_argument);
 }
 
-TEST_CASE("only a DAX window without --qemu needs the patched build", "[qemu]") {
+TEST_CASE("only a DAX window or reconnection without --qemu needs the patched build", "[qemu]") {
     vfs::RunOptions o;
     CHECK_FALSE(vfs::needs_patched_qemu(o));
     o.cache_size = "1G";
@@ -120,6 +120,9 @@ TEST_CASE("only a DAX window without --qemu needs the patched build", "[qemu]") 
     o.qemu = "/opt/qemu";
     CHECK_FALSE(vfs::needs_patched_qemu(o));
     o.qemu.clear();
+    o.cache_size = "0";
+    o.daemon_reconnect = true; // Debian's QEMU would not reconnect
+    CHECK(vfs::needs_patched_qemu(o));
     o.transport = "9p";
     CHECK_FALSE(vfs::needs_patched_qemu(o));
 

@@ -54,7 +54,8 @@ void add_qemu_options(CLI::App* cmd, RunOptions& r) {
         ->capture_default_str();
     cmd->add_flag("--daemon-reconnect", r.daemon_reconnect,
                   "QEMU reconnects when the daemon comes back (chardev reconnect=1; the patched "
-                  "QEMU) and the guest may ask for restart-daemon");
+                  "QEMU, built if --qemu is not given) and the guest may ask for "
+                  "restart-daemon");
     cmd->add_option("--daemon-upgrade", r.daemon_upgrade,
                     "binary that 'restart-daemon upgrade' starts in place of the daemon")
         ->check(CLI::ExistingFile);
