@@ -14,8 +14,8 @@ namespace vfsd::vhost {
 // avail ring and not yet put in the used ring.  It lives in shared memory
 // that the frontend keeps across backend restarts, so a backend that was
 // killed leaves behind the requests it still owed, and the next one runs them
-// again.  The frontend never looks inside; the layout is ours and the same as
-// libvhost-user's, so the two stay interchangeable.
+// again.  The frontend never looks inside; the layout and the update rules
+// follow libvhost-user's.
 //
 // Crash safety: every field is written by a single store, in an order that
 // leaves a consistent picture at every point a SIGKILL can land (see
