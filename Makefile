@@ -10,6 +10,7 @@
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
 #   make qemu-dax   QEMU 7.2 with the virtio-fs DAX window (Documentation/qemu-dax.rst)
+#   make restart-check   vfsd killed and restarted under a busy guest (Documentation/vfsd.md)
 #
 # Everything built lands in build/ (never committed) and ./virtio_fs.ko.
 
@@ -35,7 +36,7 @@ HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
 	checkpatch clean help fuzz check-trixie check-full rootboot-check dkms-deb dkms-boot-test bench bench-quick \
-	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check
+	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check restart-check
 
 all: module guest-tests harness
 
@@ -84,7 +85,7 @@ unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check \
-	locks-check
+	locks-check restart-check
 	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
 ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
@@ -117,6 +118,14 @@ vtable-check: image qemu-dax
 	KERNEL=$(KERNEL) ./tests/vtable/suites.sh
 	KERNEL=$(KERNEL) ./tests/vtable/staleness.sh
 	KERNEL=$(KERNEL) ./tests/vtable/generation.sh
+
+# vfsd killed with SIGKILL and restarted (twice from another binary) under a
+# guest running fsx, a checksum-verified copy and a git status loop: no error
+# in the guest, requests in flight resubmitted; then 3 more restarts with the
+# DAX window and the version table (Documentation/vfsd.md, "Restart"; the
+# patched QEMU reconnects).  About 4 minutes.
+restart-check: image qemu-dax
+	KERNEL=$(KERNEL) ./tests/restart/check.sh
 
 # The patched QEMU's DAX window from the backend's side: good and bad
 # SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.

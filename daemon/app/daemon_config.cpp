@@ -160,6 +160,9 @@ ParseOutcome parse_command_line(int argc, char** argv) {
                    "version-table-size= must be at least as large)")
         ->expected(0, 1)
         ->type_name("[SIZE]");
+    app.add_option("--state-file", config.state_file,
+                   "keep the guest's node ids and open files in PATH, and take them back "
+                   "when started again while the guest is running (needs QEMU that reconnects)");
     app.add_flag("--keep-capabilities", keep_caps,
                  "do not drop the capabilities a passthrough server does not need");
     app.add_flag("-f,--foreground", foreground, "ignored: vfsd always stays in the foreground");

@@ -30,6 +30,10 @@ struct DaemonConfig {
     bool drop_capabilities = true;
     // Bytes of the shared-memory version table, 0: none (--version-table).
     std::uint64_t version_table_size = 0;
+    // --state-file: where node ids and open handles are kept for a daemon
+    // restarted under the same guest (Documentation/vfsd.md, "Restart");
+    // empty: none.
+    std::string state_file;
     std::vector<fuse::FaultRule> faults;
     std::vector<std::string> ignored_options; // accepted for virtiofsd compatibility
 };

@@ -5,6 +5,7 @@
 #include "app/pooled_handler.hpp"
 #include "app/sandbox.hpp"
 #include "app/version_table_service.hpp"
+#include "fs/node_state_store.hpp"
 #include "fs/passthrough_fs.hpp"
 #include "fuse/fault_injector.hpp"
 #include "fuse/fuse_server.hpp"
@@ -20,6 +21,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <system_error>
 
 namespace {
 
@@ -40,6 +42,19 @@ void raise_fd_limit() {
     }
 }
 
+std::unique_ptr<vfsd::fs::NodeStateStore> open_state_store(const vfsd::DaemonConfig& config) {
+    if (config.state_file.empty()) {
+        return nullptr;
+    }
+    auto store = vfsd::fs::NodeStateStore::open(config.state_file, {});
+    struct stat st;
+    if (::stat(config.source.c_str(), &st) != 0) {
+        throw std::system_error(errno, std::generic_category(), "stat " + config.source);
+    }
+    store->bind_root(st.st_dev, st.st_ino);
+    return store;
+}
+
 int run(const vfsd::DaemonConfig& config) {
     for (const auto& o : config.ignored_options) {
         spdlog::info("ignoring option {}", o);
@@ -55,17 +70,20 @@ int run(const vfsd::DaemonConfig& config) {
     // Before the sandbox and before capabilities are dropped: the host
     // change watcher needs CAP_SYS_ADMIN and the host's view of the source.
     vfsd::VersionTableService versions(config.source, config.version_table_size);
+    // The state file is a host path: opened before the sandbox hides it.
+    auto state = open_state_store(config);
     // Everything on the host (the socket above) is open; from here on the
     // process sees only the shared directory.  Single-threaded until the
     // server starts: the namespace sandbox forks.
     auto root = vfsd::enter_sandbox(config.sandbox, config.source);
     spdlog::info("sandbox {}", vfsd::to_string(config.sandbox));
     vfsd::fs::PassthroughFs fs(root.source, std::move(root.proc_self_fd),
-                               {config.writeback, config.xattr, versions.table()});
+                               {config.writeback, config.xattr, versions.table(), state.get()});
     versions.report_to(fs);
     vfsd::fuse::FuseServerOptions fuse_options;
     fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
     fuse_options.readdirplus = config.readdirplus;
+    fuse_options.state = state.get();
     // DAX window mappings go to the frontend over the backend channel.
     vfsd::vhost::FrontendMapper dax_mapper;
     fuse_options.dax = &dax_mapper;
@@ -74,11 +92,20 @@ int run(const vfsd::DaemonConfig& config) {
     // After the sandbox (its mounts need CAP_SYS_ADMIN) and before any thread
     // exists: capabilities are per thread.
     // The version table's watcher opens fanotify's file handles.
-    const vfsd::HandleAccess handle_access{versions.table() != nullptr};
+    // So does restoring nodes from the state file (open_by_handle_at).
+    const vfsd::HandleAccess handle_access{versions.table() != nullptr || state != nullptr};
     if (config.drop_capabilities) {
         vfsd::drop_capabilities(handle_access);
     }
     vfsd::install_seccomp_filter(config.seccomp, handle_access);
+    if (state && state->session_active()) {
+        const auto restored = fs.restore_state();
+        server.resume_session();
+        spdlog::info("restart: resumed the guest's session from {}: {} nodes, {} open handles "
+                     "({} nodes and {} handles lost)",
+                     config.state_file, restored.nodes, restored.handles, restored.nodes_lost,
+                     restored.handles_lost);
+    }
     versions.start();
 
     vfsd::vhost::RequestHandler* handler = &server;

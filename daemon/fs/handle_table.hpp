@@ -2,6 +2,7 @@
 
 #include "fs/types.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,16 @@ public:
         const HandleId id = next_id_++;
         items_[id] = std::move(item);
         return id;
+    }
+    // A handle a killed predecessor gave out (the state file): same id.
+    // False if the id is taken.
+    bool insert_at(HandleId id, std::shared_ptr<T> item) {
+        std::lock_guard lock(mutex_);
+        if (id == 0 || !items_.emplace(id, std::move(item)).second) {
+            return false;
+        }
+        next_id_ = std::max(next_id_, id + 1);
+        return true;
     }
     std::shared_ptr<T> get(HandleId id) const {
         std::lock_guard lock(mutex_);

@@ -2,8 +2,9 @@
 
 namespace vfsd::fs {
 
-InodeTable::InodeTable(UniqueFd root_fd, const struct stat& root_stat, VersionTable* versions)
-    : ids_(versions) {
+InodeTable::InodeTable(UniqueFd root_fd, const struct stat& root_stat, VersionTable* versions,
+                       NodeStateStore* store)
+    : ids_(versions), store_(store) {
     root_ = std::make_shared<Inode>();
     root_->id = kRootNode;
     root_->dev = root_stat.st_dev;
@@ -26,6 +27,9 @@ std::shared_ptr<Inode> InodeTable::acquire(UniqueFd fd, const struct stat& st) {
     if (auto it = by_file_.find({st.st_dev, st.st_ino}); it != by_file_.end()) {
         auto& inode = by_id_.at(it->second);
         ++inode->nlookup;
+        if (store_ != nullptr) {
+            store_->set_lookup_count(inode->id, inode->nlookup);
+        }
         return inode;
     }
     auto inode = std::make_shared<Inode>();
@@ -39,7 +43,38 @@ std::shared_ptr<Inode> InodeTable::acquire(UniqueFd fd, const struct stat& st) {
     inode->nlookup = 1;
     by_id_[inode->id] = inode;
     by_file_[{inode->dev, inode->ino}] = inode->id;
+    if (store_ != nullptr) {
+        // Recorded before the guest can learn the id: the reply comes later.
+        store_->put_node(
+            inode->id, inode->generation, inode->nlookup,
+            NodeStateStore::handle_of(inode->fd.get()).value_or(NodeStateStore::FileHandle{}));
+    }
     return inode;
+}
+
+bool InodeTable::restore(NodeId id, std::uint64_t generation, std::uint64_t nlookup, UniqueFd fd,
+                         const struct stat& st) {
+    std::lock_guard lock(mutex_);
+    if (id == kRootNode || nlookup == 0 || by_id_.contains(id) ||
+        by_file_.contains({st.st_dev, st.st_ino})) {
+        return false;
+    }
+    auto inode = std::make_shared<Inode>();
+    inode->id = id;
+    inode->generation = generation;
+    inode->dev = st.st_dev;
+    inode->ino = st.st_ino;
+    inode->type = st.st_mode & S_IFMT;
+    inode->fd = std::move(fd);
+    inode->nlookup = nlookup;
+    by_id_[id] = inode;
+    by_file_[{inode->dev, inode->ino}] = id;
+    return true;
+}
+
+void InodeTable::resume_ids(NodeId next) {
+    std::lock_guard lock(mutex_);
+    ids_.resume(next);
 }
 
 void InodeTable::forget(NodeId id, std::uint64_t nlookup) {
@@ -54,6 +89,11 @@ void InodeTable::forget(NodeId id, std::uint64_t nlookup) {
         by_file_.erase({inode->dev, inode->ino});
         by_id_.erase(it);
         ids_.release(id);
+        if (store_ != nullptr) {
+            store_->erase_node(id);
+        }
+    } else if (store_ != nullptr) {
+        store_->set_lookup_count(id, inode->nlookup);
     }
 }
 

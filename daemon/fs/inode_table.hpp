@@ -3,6 +3,7 @@
 #include "common/unique_fd.hpp"
 #include "fs/inode.hpp"
 #include "fs/node_ids.hpp"
+#include "fs/node_state_store.hpp"
 
 #include <cstddef>
 #include <map>
@@ -21,7 +22,10 @@ namespace vfsd::fs {
 // With a version table, ids are the table's slots (see NodeIds).
 class InodeTable {
 public:
-    InodeTable(UniqueFd root_fd, const struct stat& root_stat, VersionTable* versions = nullptr);
+    // With a state store (may be null), every node id, its lookup count and
+    // its host file handle are recorded there as they change.
+    InodeTable(UniqueFd root_fd, const struct stat& root_stat, VersionTable* versions = nullptr,
+               NodeStateStore* store = nullptr);
 
     std::shared_ptr<Inode> root() const { return root_; }
     // nullptr if the guest names a node it does not hold.
@@ -36,6 +40,12 @@ public:
     std::vector<NodeId> ids() const;
     // Forgets every node but the root.
     void clear();
+    // Takes back a node a killed predecessor gave out, under the same id and
+    // generation with its lookup count; false if the id or file is known.
+    bool restore(NodeId id, std::uint64_t generation, std::uint64_t nlookup, UniqueFd fd,
+                 const struct stat& st);
+    // New ids start at next (see NodeIds::resume).
+    void resume_ids(NodeId next);
 
     std::size_t size() const;
     std::uint64_t lookup_count(NodeId id) const;
@@ -44,6 +54,7 @@ private:
     mutable std::mutex mutex_;
     std::shared_ptr<Inode> root_;
     NodeIds ids_;
+    NodeStateStore* store_;
     std::map<NodeId, std::shared_ptr<Inode>> by_id_;
     std::map<std::pair<dev_t, ino_t>, NodeId> by_file_;
 };

@@ -2,6 +2,8 @@
 
 #include "fs/version_table.hpp"
 
+#include <algorithm>
+
 namespace vfsd::fs {
 
 NodeIds::NodeIds(VersionTable* table) : table_(table), next_(kRootNode + 1) {}
@@ -22,6 +24,11 @@ void NodeIds::release(NodeId id) {
     if (table_ != nullptr && table_->has_slot(id) && id != kRootNode) {
         free_.push_back(id);
     }
+}
+
+void NodeIds::resume(NodeId next) {
+    free_.clear();
+    next_ = std::max(next_, next);
 }
 
 void NodeIds::reset() {

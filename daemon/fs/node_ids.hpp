@@ -31,6 +31,9 @@ public:
     void release(NodeId id);
     // Every id but the root is free again.
     void reset();
+    // After restoring a killed predecessor's nodes: new ids start at next
+    // (its high-water mark), and the holes below are not reused.
+    void resume(NodeId next);
 
 private:
     VersionTable* table_;

@@ -81,7 +81,7 @@ PassthroughFs::PassthroughFs(const std::string& source, UniqueFd proc_self_fd,
 
 PassthroughFs::PassthroughFs(OpenedSource root, UniqueFd proc_self_fd, PassthroughOptions options)
     : options_(options), proc_self_fd_(std::move(proc_self_fd)),
-      inodes_(std::move(root.fd), root.st, options.versions) {
+      inodes_(std::move(root.fd), root.st, options.versions, options.state) {
     if (!proc_self_fd_) {
         throw std::system_error(errno, std::generic_category(), "open /proc/self/fd");
     }
@@ -128,6 +128,9 @@ void PassthroughFs::reset() {
     files_.clear();
     dirs_.clear();
     inodes_.clear();
+    if (options_.state != nullptr) {
+        options_.state->clear();
+    }
 }
 
 std::string PassthroughFs::proc_name(const Inode& inode) const {
@@ -518,7 +521,9 @@ Result<HandleId> PassthroughFs::open(NodeId node, int flags) {
     if (flags & O_TRUNC) {
         changed(node);
     }
-    return files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(*fd), node}));
+    const HandleId id = files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(*fd), node}));
+    record_handle(NodeStateStore::HandleKind::File, id, node, open_flags(flags));
+    return id;
 }
 
 Result<UniqueFd> PassthroughFs::mapping_fd(NodeId node, std::optional<HandleId> handle,
@@ -588,6 +593,7 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     changed(entry->node);
     const HandleId handle =
         files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(fd), entry->node}));
+    record_handle(NodeStateStore::HandleKind::File, handle, entry->node, open_flags(flags));
     return std::pair{*entry, handle};
 }
 
@@ -632,6 +638,7 @@ int PassthroughFs::flush(HandleId handle) {
 }
 
 int PassthroughFs::release(HandleId handle) {
+    forget_handle(NodeStateStore::HandleKind::File, handle);
     return files_.remove(handle) ? 0 : EBADF;
 }
 
@@ -701,7 +708,9 @@ Result<HandleId> PassthroughFs::opendir(NodeId node) {
     }
     fd->release(); // now owned by the DIR stream
     dir->inode = std::move(inode);
-    return dirs_.insert(std::move(dir));
+    const HandleId id = dirs_.insert(std::move(dir));
+    record_handle(NodeStateStore::HandleKind::Directory, id, node, O_RDONLY | O_DIRECTORY);
+    return id;
 }
 
 int PassthroughFs::readdir(HandleId handle, std::uint64_t offset, bool plus,
@@ -754,6 +763,7 @@ int PassthroughFs::readdir(HandleId handle, std::uint64_t offset, bool plus,
 }
 
 int PassthroughFs::releasedir(HandleId handle) {
+    forget_handle(NodeStateStore::HandleKind::Directory, handle);
     return dirs_.remove(handle) ? 0 : EBADF;
 }
 

@@ -5,6 +5,7 @@
 #include "fs/handle_table.hpp"
 #include "fs/inode_table.hpp"
 #include "fs/lock_table.hpp"
+#include "fs/node_state_store.hpp"
 #include "fs/version_table.hpp"
 
 #include <dirent.h>
@@ -22,6 +23,17 @@ struct PassthroughOptions {
     bool xattr = true;
     // Counters bumped before every reply to a change (may be null: none).
     VersionTable* versions = nullptr;
+    // Where node ids and open handles are recorded for a restarted daemon
+    // (--state-file; may be null: none).
+    NodeStateStore* state = nullptr;
+};
+
+// What restore_state() took back from a killed predecessor.
+struct RestoreReport {
+    std::size_t nodes = 0;
+    std::size_t nodes_lost = 0; // gone from the host, or recorded without a handle
+    std::size_t handles = 0;
+    std::size_t handles_lost = 0;
 };
 
 // Serves a host directory.  Every access goes through *at() calls relative to
@@ -93,6 +105,11 @@ public:
     // the guest knows may have changed.
     void host_changed_all();
 
+    // Takes back the nodes and open handles recorded in the state store by a
+    // killed predecessor, under the same ids (passthrough_restore.cpp).
+    // Needs CAP_DAC_READ_SEARCH (open_by_handle_at).
+    RestoreReport restore_state();
+
     // For tests: what the guest could observe of our bookkeeping.
     const InodeTable& inodes() const { return inodes_; }
     std::size_t open_handles() const { return files_.size() + dirs_.size(); }
@@ -121,6 +138,11 @@ private:
     Result<std::shared_ptr<LockFile>> lock_file(const OpenFile& file, LockOwner owner);
     pid_t lock_holder_pid(NodeId node, LockOwner owner, const struct flock& asked,
                           const struct flock& found) const;
+
+    // Records an open handle in the state store, if there is one.
+    void record_handle(NodeStateStore::HandleKind kind, HandleId id, NodeId node, int flags);
+    void forget_handle(NodeStateStore::HandleKind kind, HandleId id);
+    bool restore_handle(const NodeStateStore::StoredHandle& stored);
 
     // Opens the file a node pins with real access mode flags (via /proc/self/fd).
     Result<UniqueFd> reopen(const Inode& inode, int flags) const;

@@ -242,7 +242,11 @@ void FuseServer::handle(vhost::Request request) {
         return;
     }
     try {
-        dispatch(h, in, reply, request);
+        if (request.replayed()) {
+            dispatch_replayed(h, in, reply, request);
+        } else {
+            dispatch(h, in, reply, request);
+        }
     } catch (const std::bad_alloc&) {
         if (!reply.done()) {
             reply.error(ENOMEM);
@@ -406,6 +410,7 @@ void FuseServer::op_init(const fuse_in_header&, In& in, Reply& reply) {
         end_session();
     }
     initialized_ = true;
+    record_session(true);
     if (arg.minor < 5) {
         reply.bytes(&out, FUSE_COMPAT_INIT_OUT_SIZE);
         return;
@@ -421,6 +426,7 @@ void FuseServer::op_destroy(Reply& reply) {
     spdlog::info("fuse: DESTROY");
     initialized_ = false;
     end_session();
+    record_session(false);
     reply.ok();
 }
 
@@ -636,13 +642,14 @@ void FuseServer::op_open(const fuse_in_header& h, In& in, Reply& reply, bool dir
     reply.ok(out);
 }
 
-void FuseServer::op_create(const fuse_in_header& h, In& in, Reply& reply) {
+void FuseServer::op_create(const fuse_in_header& h, In& in, Reply& reply, int drop_flags) {
     fuse_create_in arg;
     std::optional<std::string> name;
     if (!take(in, arg) || !(name = take_last_name(in))) {
         return reply.error(EINVAL);
     }
-    auto created = fs_.create(h.nodeid, *name, static_cast<int>(arg.flags), arg.mode, caller_of(h));
+    auto created = fs_.create(h.nodeid, *name, static_cast<int>(arg.flags) & ~drop_flags, arg.mode,
+                              caller_of(h));
     if (!created.ok()) {
         return reply.error(created.error());
     }

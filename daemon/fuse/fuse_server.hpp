@@ -2,6 +2,7 @@
 
 #include "common/dax_mapper.hpp"
 #include "fs/file_system.hpp"
+#include "fs/node_state_store.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/dax_ranges.hpp"
 #include "fuse/interrupt_registry.hpp"
@@ -22,6 +23,8 @@ struct FuseServerOptions {
     bool readdirplus = true;
     // Maps file ranges into the DAX window; null or unavailable: no DAX.
     DaxMapper* dax = nullptr;
+    // Where the session is recorded for a restarted daemon; may be null.
+    fs::NodeStateStore* state = nullptr;
 };
 
 // Decodes FUSE requests from transport requests, calls the file system and
@@ -37,6 +40,10 @@ public:
     void release_held_requests() override;
 
     bool initialized() const { return initialized_; }
+    // Goes on with the session a killed predecessor recorded in the state
+    // store, as if its FUSE_INIT had come here; false if there is none.  The
+    // file system's nodes are restored separately, before any request.
+    bool resume_session();
 
 private:
     using In = SpanReader;
@@ -57,7 +64,8 @@ private:
     void op_rename(const fuse_in_header& h, In& in, Reply& reply, bool v2);
     void op_link(const fuse_in_header& h, In& in, Reply& reply);
     void op_open(const fuse_in_header& h, In& in, Reply& reply, bool dir);
-    void op_create(const fuse_in_header& h, In& in, Reply& reply);
+    // drop_flags: open flags not to pass on (a replayed CREATE drops O_EXCL).
+    void op_create(const fuse_in_header& h, In& in, Reply& reply, int drop_flags = 0);
     void op_read(const fuse_in_header& h, In& in, Reply& reply);
     void op_write(const fuse_in_header& h, In& in, Reply& reply);
     void op_release(In& in, Reply& reply, bool dir);
@@ -78,6 +86,11 @@ private:
                   bool wait);
     void op_interrupt(In& in, Reply& reply);
     void end_session();
+    // Requests run again after a restart (fuse_server_replay.cpp).
+    void dispatch_replayed(const fuse_in_header& h, In& in, Reply& reply, vhost::Request& request);
+    bool name_exists(fs::NodeId parent, const std::string& name);
+    bool name_missing(fs::NodeId parent, const std::string& name);
+    void record_session(bool active);
     void op_syncfs(const fuse_in_header& h, In& in, Reply& reply);
     void op_setupmapping(const fuse_in_header& h, In& in, Reply& reply);
     void op_removemapping(In& in, Reply& reply);

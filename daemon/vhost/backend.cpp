@@ -65,6 +65,9 @@ std::uint64_t Backend::offered_protocol_features() const {
     if (options_.offer_mem_slots) {
         f |= bit(kProtocolConfigureMemSlots);
     }
+    if (options_.offer_inflight) {
+        f |= bit(kProtocolInflightShmfd);
+    }
     return f;
 }
 
@@ -217,6 +220,11 @@ std::optional<std::uint64_t> Backend::dispatch(Message& msg, MessageChannel& cha
         }
         return kOk;
     }
+    case MessageType::GetInflightFd:
+        get_inflight_fd(msg, channel);
+        return std::nullopt;
+    case MessageType::SetInflightFd:
+        return set_inflight_fd(msg);
     default:
         spdlog::warn("vhost-user: unsupported request {} ({})", msg.header.request,
                      request_name(msg.request()));
@@ -346,6 +354,59 @@ std::uint64_t Backend::set_vring_fd(Message& msg) {
         v->set_err(std::move(fd));
         return 0;
     }
+}
+
+// The frontend asks once per device reset; it keeps the buffer and hands it
+// to every later backend with SET_INFLIGHT_FD.
+void Backend::get_inflight_fd(Message& msg, MessageChannel& channel) {
+    auto p = msg.payload_as<InflightPayload>();
+    InflightPayload reply{};
+    if (p && p->num_queues > 0 && p->num_queues <= vrings_.size() && p->queue_size > 0 &&
+        p->queue_size <= SplitVirtqueue::kMaxSize) {
+        try {
+            auto buffer = InflightBuffer::create(p->num_queues, p->queue_size);
+            reply = {buffer->size(), 0, p->num_queues, p->queue_size};
+            channel.send_reply(
+                msg.header, std::span(reinterpret_cast<const std::uint8_t*>(&reply), sizeof(reply)),
+                buffer->fd());
+            return;
+        } catch (const std::exception& e) {
+            spdlog::error("vhost-user: GET_INFLIGHT_FD: {}", e.what());
+        }
+    } else {
+        spdlog::error("vhost-user: GET_INFLIGHT_FD for {} queues of {}", p ? p->num_queues : 0,
+                      p ? p->queue_size : 0);
+    }
+    // mmap_size 0: no buffer; the frontend goes on without one.
+    channel.send_reply(msg.header,
+                       std::span(reinterpret_cast<const std::uint8_t*>(&reply), sizeof(reply)));
+}
+
+std::uint64_t Backend::set_inflight_fd(Message& msg) {
+    auto p = msg.payload_as<InflightPayload>();
+    UniqueFd fd = msg.take_fd();
+    if (!p || !fd || p->num_queues == 0 || p->num_queues > vrings_.size()) {
+        spdlog::error("vhost-user: bad SET_INFLIGHT_FD");
+        return 1;
+    }
+    for (const auto& v : vrings_) {
+        if (v->running()) {
+            spdlog::error("vhost-user: SET_INFLIGHT_FD while queues run");
+            return 1;
+        }
+    }
+    try {
+        inflight_ = InflightBuffer::adopt(std::move(fd), p->mmap_size, p->mmap_offset,
+                                          p->num_queues, p->queue_size);
+    } catch (const std::exception& e) {
+        spdlog::error("vhost-user: SET_INFLIGHT_FD: {}", e.what());
+        return 1;
+    }
+    for (unsigned i = 0; i < vrings_.size(); ++i) {
+        vrings_[i]->set_inflight(inflight_->queue(i));
+    }
+    spdlog::info("vhost-user: inflight buffer for {} queues of {}", p->num_queues, p->queue_size);
+    return 0;
 }
 
 void Backend::maybe_start(std::uint32_t index) {

@@ -2,6 +2,7 @@
 
 #include "common/unique_fd.hpp"
 #include "vhost/guest_memory.hpp"
+#include "vhost/inflight.hpp"
 #include "vhost/message.hpp"
 #include "vhost/message_channel.hpp"
 #include "vhost/request.hpp"
@@ -21,6 +22,9 @@ struct BackendOptions {
     bool offer_mem_slots = true;
     // Gets the backend-to-frontend channel for DAX mappings; may be null.
     FrontendMapper* mapper = nullptr;
+    // Keep an inflight buffer with the frontend so that a restarted backend
+    // can run the requests this one leaves unfinished.
+    bool offer_inflight = true;
 };
 
 // The vhost-user slave side of one virtio device connection: answers the
@@ -50,6 +54,8 @@ private:
     std::uint64_t remove_mem_region(Message& msg);
     void install_memory(std::vector<GuestRegion> regions);
     std::uint64_t set_vring_fd(Message& msg);
+    void get_inflight_fd(Message& msg, MessageChannel& channel);
+    std::uint64_t set_inflight_fd(Message& msg);
     void maybe_start(std::uint32_t index);
     void stop_all();
     bool event_idx_negotiated() const;
@@ -59,6 +65,8 @@ private:
     std::uint64_t acked_features_ = 0;
     std::uint64_t acked_protocol_features_ = 0;
     std::shared_ptr<const GuestMemory> memory_;
+    // Before vrings_, so it outlives the vrings that point into it.
+    std::shared_ptr<InflightBuffer> inflight_;
     std::vector<std::unique_ptr<Vring>> vrings_;
 };
 

@@ -91,8 +91,8 @@ std::optional<Message> MessageChannel::receive() {
     return msg;
 }
 
-void MessageChannel::send_reply(const MessageHeader& request,
-                                std::span<const std::uint8_t> payload) {
+void MessageChannel::send_reply(const MessageHeader& request, std::span<const std::uint8_t> payload,
+                                int fd) {
     MessageHeader header{request.request, kVersion | kFlagReply,
                          static_cast<std::uint32_t>(payload.size())};
     iovec iov[2] = {{&header, sizeof(header)},
@@ -100,6 +100,16 @@ void MessageChannel::send_reply(const MessageHeader& request,
     msghdr mh{};
     mh.msg_iov = iov;
     mh.msg_iovlen = payload.empty() ? 1 : 2;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (fd >= 0) {
+        mh.msg_control = control;
+        mh.msg_controllen = sizeof(control);
+        cmsghdr* c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
     const std::size_t total = sizeof(header) + payload.size();
     ssize_t r;
     do {

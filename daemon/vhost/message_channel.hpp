@@ -18,7 +18,9 @@ public:
     // nullopt on orderly disconnect; throws std::runtime_error on a protocol
     // or socket error (the connection is then unusable).
     std::optional<Message> receive();
-    void send_reply(const MessageHeader& request, std::span<const std::uint8_t> payload);
+    // fd >= 0 travels with the reply (SCM_RIGHTS).
+    void send_reply(const MessageHeader& request, std::span<const std::uint8_t> payload,
+                    int fd = -1);
     void send_u64_reply(const MessageHeader& request, std::uint64_t value);
 
 private:

@@ -56,6 +56,10 @@ const char* request_name(MessageType request) {
         return "GET_CONFIG";
     case MessageType::SetConfig:
         return "SET_CONFIG";
+    case MessageType::GetInflightFd:
+        return "GET_INFLIGHT_FD";
+    case MessageType::SetInflightFd:
+        return "SET_INFLIGHT_FD";
     case MessageType::GetMaxMemSlots:
         return "GET_MAX_MEM_SLOTS";
     case MessageType::AddMemReg:

@@ -36,6 +36,8 @@ enum class MessageType : std::uint32_t {
     SetVringEndian = 23,
     GetConfig = 24,
     SetConfig = 25,
+    GetInflightFd = 31,
+    SetInflightFd = 32,
     GetMaxMemSlots = 36,
     AddMemReg = 37,
     RemMemReg = 38,
@@ -79,6 +81,7 @@ enum ProtocolFeature : unsigned {
     kProtocolSlaveReq = 5,
     kProtocolConfig = 9, // never offered: QEMU 7.x's vhost-user-fs crashes on it
     kProtocolSlaveSendFd = 10,
+    kProtocolInflightShmfd = 12,
     kProtocolConfigureMemSlots = 15,
 };
 
@@ -113,6 +116,16 @@ struct SingleMemoryRegionPayload {
     std::uint64_t padding;
     MemoryRegionDesc region;
 };
+
+// GET_INFLIGHT_FD (the frontend fills the queue count and size, the backend
+// the size of the buffer it returns) and SET_INFLIGHT_FD (all four).
+struct InflightPayload {
+    std::uint64_t mmap_size;
+    std::uint64_t mmap_offset;
+    std::uint16_t num_queues;
+    std::uint16_t queue_size;
+};
+static_assert(sizeof(InflightPayload) == 24);
 
 // SET_VRING_KICK/CALL/ERR: queue index in the low byte, "no fd" flag.
 inline constexpr std::uint64_t kVringIndexMask = 0xff;

@@ -44,6 +44,12 @@ public:
     void set_unreachable_bytes(std::uint64_t n) { unreachable_bytes_ = n; }
     std::uint64_t unreachable_bytes() const { return unreachable_bytes_; }
 
+    // Taken by a backend that was killed before completing it and run again
+    // by its successor (the inflight buffer): it may already have had its
+    // effect on the host.
+    void set_replayed(bool replayed) { replayed_ = replayed; }
+    bool replayed() const { return replayed_; }
+
     // Returns the buffers to the guest; later calls do nothing.
     void complete(std::uint32_t bytes_written);
     bool completed() const { return completion_ == nullptr; }
@@ -55,6 +61,7 @@ private:
     std::uint16_t head_ = 0;
     std::shared_ptr<const void> memory_keepalive_;
     std::uint64_t unreachable_bytes_ = 0;
+    bool replayed_ = false;
 };
 
 // What the transport hands requests to.

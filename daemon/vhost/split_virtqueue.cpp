@@ -26,7 +26,7 @@ bool is_aligned(const void* p, std::size_t alignment) {
 
 std::string SplitVirtqueue::attach(std::shared_ptr<const GuestMemory> memory, std::uint32_t size,
                                    const VringAddresses& addresses, bool event_idx,
-                                   std::uint16_t last_avail_idx) {
+                                   std::uint16_t last_avail_idx, InflightQueue* inflight) {
     detach();
     if (!memory) {
         return "no memory table";
@@ -46,7 +46,35 @@ std::string SplitVirtqueue::attach(std::shared_ptr<const GuestMemory> memory, st
     std::lock_guard lock(used_mutex_);
     used_idx_ = load_acquire(&used_->idx);
     signalled_used_valid_ = false;
+    owed_.clear();
+    inflight_ = inflight != nullptr && inflight->size() >= size_ ? inflight : nullptr;
+    if (inflight_ != nullptr) {
+        if (!inflight_->initialised()) {
+            inflight_->reset();
+        }
+        owed_ = inflight_->recover(used_idx_);
+        if (owed_.size() > size_) {
+            owed_.clear();
+            inflight_->reset();
+            return "inflight region owes more heads than the ring holds";
+        }
+        // Heads taken so far = heads put + heads still owed; the frontend
+        // cannot know the last term when its backend was killed.
+        if (!owed_.empty()) {
+            last_avail_idx_ = static_cast<std::uint16_t>(used_idx_ + owed_.size());
+        }
+    }
     return {};
+}
+
+PopResult SplitVirtqueue::pop_owed(std::uint16_t head) {
+    if (!attached() || head >= size_) {
+        PopResult result;
+        result.status = PopResult::Status::Broken;
+        result.error = fmt::format("owed head {} not on a ring of {}", head, size_);
+        return result;
+    }
+    return parse_chain(head);
 }
 
 std::string SplitVirtqueue::remap(std::shared_ptr<const GuestMemory> memory) {
@@ -89,6 +117,7 @@ void SplitVirtqueue::detach() {
     desc_ = nullptr;
     avail_ = nullptr;
     used_ = nullptr;
+    inflight_ = nullptr;
     memory_.reset();
 }
 
@@ -142,6 +171,9 @@ PopResult SplitVirtqueue::pop() {
         result.status = PopResult::Status::Broken;
         result.error = fmt::format("head index {} out of range {}", head, size_);
         return result;
+    }
+    if (inflight_ != nullptr) {
+        inflight_->take(head);
     }
     return parse_chain(head);
 }
@@ -247,11 +279,17 @@ bool SplitVirtqueue::push_used(std::uint16_t head, std::uint32_t len) {
     if (used_ == nullptr) {
         return false;
     }
+    if (inflight_ != nullptr) {
+        inflight_->begin_used(head);
+    }
     vring_used_elem& elem = used_->ring[used_idx_ % size_];
     elem.id = htole32(head);
     elem.len = htole32(len);
     ++used_idx_;
     store_release(&used_->idx, used_idx_);
+    if (inflight_ != nullptr) {
+        inflight_->end_used(head, used_idx_);
+    }
     // The guest's used_event/flags must be read after it can see the new idx.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!event_idx_) {

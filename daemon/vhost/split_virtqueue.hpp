@@ -1,6 +1,7 @@
 #pragma once
 
 #include "vhost/guest_memory.hpp"
+#include "vhost/inflight.hpp"
 
 #include <cstdint>
 #include <linux/virtio_ring.h>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <sys/uio.h>
+#include <utility>
 #include <vector>
 
 namespace vfsd::vhost {
@@ -56,15 +58,22 @@ public:
 
     // Maps the rings; an error message if the configuration is unusable.
     // used_idx starts from what the ring says (the guest may have restarted).
+    // With an inflight region (may be null), heads are recorded there as they
+    // are taken and put; one left by a killed predecessor decides where the
+    // avail side resumes, and its owed heads come back from take_owed().
     std::string attach(std::shared_ptr<const GuestMemory> memory, std::uint32_t size,
                        const VringAddresses& addresses, bool event_idx,
-                       std::uint16_t last_avail_idx);
+                       std::uint16_t last_avail_idx, InflightQueue* inflight = nullptr);
     // Re-translates the ring addresses after a memory table change.
     std::string remap(std::shared_ptr<const GuestMemory> memory);
     void detach();
     bool attached() const { return desc_ != nullptr; }
 
     PopResult pop();
+    // Heads a killed predecessor took and never put, oldest first; each is
+    // parsed again with pop_owed().  Empty after the first call.
+    std::vector<std::uint16_t> take_owed() { return std::exchange(owed_, {}); }
+    PopResult pop_owed(std::uint16_t head);
     // Puts a used element; returns whether the guest wants an interrupt now.
     bool push_used(std::uint16_t head, std::uint32_t len);
 
@@ -89,6 +98,10 @@ private:
 
     // Avail side: only the popping thread touches these.
     std::uint16_t last_avail_idx_ = 0;
+    std::vector<std::uint16_t> owed_;
+
+    // Taken on the popping thread, put under used_mutex_.
+    InflightQueue* inflight_ = nullptr;
 
     // Used side.
     std::mutex used_mutex_;

@@ -29,10 +29,16 @@ void Vring::set_enabled(bool enabled) {
 
 bool Vring::start(std::shared_ptr<const GuestMemory> memory, bool event_idx) {
     stop_worker();
-    if (auto err = queue_.attach(std::move(memory), size_, addresses_, event_idx, base_);
+    if (auto err =
+            queue_.attach(std::move(memory), size_, addresses_, event_idx, base_, inflight_region_);
         !err.empty()) {
         spdlog::error("queue {}: cannot start: {}", index_, err);
         return false;
+    }
+    if (inflight_region_ != nullptr) {
+        // A killed predecessor may have put heads without signalling the
+        // guest; one interrupt too many costs nothing.
+        signal_guest();
     }
     broken_logged_ = false;
     stop_requested_ = false;
@@ -125,41 +131,65 @@ void Vring::run() {
     }
 }
 
+// Requests a killed predecessor took and never completed come first, in
+// the order it took them, before anything newer on the ring.
+void Vring::process_owed() {
+    const auto owed = queue_.take_owed();
+    if (!owed.empty()) {
+        spdlog::info("queue {}: resubmitting {} request(s) left by the previous daemon", index_,
+                     owed.size());
+    }
+    for (std::uint16_t head : owed) {
+        if (!dispatch(queue_.pop_owed(head), true)) {
+            return;
+        }
+    }
+}
+
 void Vring::process_available() {
+    process_owed();
     while (!stop_requested_) {
         PopResult popped = queue_.pop();
-        switch (popped.status) {
-        case PopResult::Status::Empty:
+        if (popped.status == PopResult::Status::Empty || !dispatch(std::move(popped), false)) {
             return;
-        case PopResult::Status::Broken:
-            if (!broken_logged_) {
-                spdlog::error("queue {}: ring unusable, ignoring it until restarted: {}", index_,
-                              popped.error);
-                broken_logged_ = true;
-            }
-            return;
-        case PopResult::Status::BadChain:
-            // A misbehaving guest must not be able to flood the log.
-            if (++bad_chains_ <= 10 || bad_chains_ % 1000 == 0) {
-                spdlog::warn("queue {}: dropping malformed request ({} so far): {}", index_,
-                             bad_chains_, popped.error);
-            }
-            if (queue_.push_used(popped.chain.head, 0)) {
-                signal_guest();
-            }
-            continue;
-        case PopResult::Status::Chain:
-            break;
         }
-        {
-            std::lock_guard lock(inflight_mutex_);
-            ++inflight_;
-        }
-        Request request(std::move(popped.chain.readable), std::move(popped.chain.writable), this,
-                        popped.chain.head, queue_.memory());
-        request.set_unreachable_bytes(popped.chain.unreachable_bytes);
-        handler_.handle(std::move(request));
     }
+}
+
+bool Vring::dispatch(PopResult popped, bool replayed) {
+    switch (popped.status) {
+    case PopResult::Status::Empty:
+        return true;
+    case PopResult::Status::Broken:
+        if (!broken_logged_) {
+            spdlog::error("queue {}: ring unusable, ignoring it until restarted: {}", index_,
+                          popped.error);
+            broken_logged_ = true;
+        }
+        return false;
+    case PopResult::Status::BadChain:
+        // A misbehaving guest must not be able to flood the log.
+        if (++bad_chains_ <= 10 || bad_chains_ % 1000 == 0) {
+            spdlog::warn("queue {}: dropping malformed request ({} so far): {}", index_,
+                         bad_chains_, popped.error);
+        }
+        if (queue_.push_used(popped.chain.head, 0)) {
+            signal_guest();
+        }
+        return true;
+    case PopResult::Status::Chain:
+        break;
+    }
+    {
+        std::lock_guard lock(inflight_mutex_);
+        ++inflight_;
+    }
+    Request request(std::move(popped.chain.readable), std::move(popped.chain.writable), this,
+                    popped.chain.head, queue_.memory());
+    request.set_unreachable_bytes(popped.chain.unreachable_bytes);
+    request.set_replayed(replayed);
+    handler_.handle(std::move(request));
+    return true;
 }
 
 void Vring::complete_request(std::uint16_t head, std::uint32_t bytes_written) {

@@ -34,6 +34,9 @@ public:
     void set_kick(UniqueFd fd) { kick_ = std::move(fd); }
     void set_call(UniqueFd fd);
     void set_err(UniqueFd fd) { err_ = std::move(fd); }
+    // This queue's region of the inflight buffer (null: none); used from the
+    // next start().
+    void set_inflight(InflightQueue* inflight) { inflight_region_ = inflight; }
     void set_enabled(bool enabled);
 
     bool ready_to_start() const { return kick_.valid() && addresses_set_ && size_ != 0; }
@@ -55,6 +58,9 @@ public:
 private:
     void run();
     void process_available();
+    void process_owed();
+    // Hands a popped chain on; false if the ring is unusable.
+    bool dispatch(PopResult popped, bool replayed);
     void stop_worker();
     void signal_guest();
 
@@ -67,6 +73,7 @@ private:
     bool addresses_set_ = false;
     UniqueFd kick_;
     UniqueFd err_;
+    InflightQueue* inflight_region_ = nullptr;
 
     std::mutex call_mutex_;
     UniqueFd call_;

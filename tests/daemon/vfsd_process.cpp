@@ -39,6 +39,19 @@ VfsdProcess::VfsdProcess(std::vector<std::string> extra_args)
     std::filesystem::permissions(base, std::filesystem::perms(0755));
     std::ofstream(share / "file") << "inside\n";
     std::ofstream(outside / "secret") << "secret\n";
+    start(extra_args);
+}
+
+VfsdProcess::VfsdProcess(std::vector<std::string> extra_args, const VfsdProcess& predecessor)
+    : base(predecessor.base), share(predecessor.share), outside(predecessor.outside),
+      socket(predecessor.socket), owns_base_(false) {
+    // wait_ready() must see the successor's socket and log, not the old ones.
+    std::filesystem::remove(socket);
+    std::filesystem::remove(base / "log");
+    start(extra_args);
+}
+
+void VfsdProcess::start(const std::vector<std::string>& extra_args) {
     std::vector<std::string> args = {VFSD_BINARY, "--socket-path=" + socket.string(),
                                      "-o",        "source=" + share.string(),
                                      "-o",        "cache=none"};
@@ -62,8 +75,22 @@ VfsdProcess::~VfsdProcess() {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
-    std::error_code ec;
-    std::filesystem::remove_all(base, ec);
+    if (owns_base_) {
+        std::error_code ec;
+        std::filesystem::remove_all(base, ec);
+    }
+}
+
+void VfsdProcess::kill_hard() {
+    if (const pid_t server = server_pid(); server > 0 && server != pid_) {
+        ::kill(server, SIGKILL);
+    }
+    if (running()) {
+        ::kill(pid_, SIGKILL);
+        int st;
+        ::waitpid(pid_, &st, 0);
+        status_ = st;
+    }
 }
 
 bool VfsdProcess::running() {

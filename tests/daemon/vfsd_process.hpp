@@ -13,6 +13,9 @@ namespace vfsd::test {
 class VfsdProcess {
 public:
     explicit VfsdProcess(std::vector<std::string> extra_args = {});
+    // A successor serving a predecessor's scratch tree (restart tests); the
+    // tree stays the predecessor's, which must outlive this one.
+    VfsdProcess(std::vector<std::string> extra_args, const VfsdProcess& predecessor);
     ~VfsdProcess();
     VfsdProcess(const VfsdProcess&) = delete;
     VfsdProcess& operator=(const VfsdProcess&) = delete;
@@ -27,11 +30,16 @@ public:
     bool running();
     // SIGTERM, then the exit status (waitpid's) within 10 s, or -1.
     int stop();
+    // SIGKILL to the started process and the server, then reaped.
+    void kill_hard();
     std::string log() const;
 
     const std::filesystem::path base, share, outside, socket;
 
 private:
+    void start(const std::vector<std::string>& extra_args);
+
+    bool owns_base_ = true;
     pid_t pid_ = -1;
     int status_ = -1;
 };

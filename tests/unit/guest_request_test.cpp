@@ -78,3 +78,29 @@ TEST_CASE("handler acts on the shared directory", "[request]") {
     CHECK(h.handle_line("@@VFS-REQUEST 8 host-read escape/hostname")
               .starts_with("@@VFS-REPLY 8 err"));
 }
+
+TEST_CASE("restart-daemon asks the harness to restart, maybe upgraded", "[request]") {
+    auto plain = parse_guest_request("@@VFS-REQUEST 9 restart-daemon");
+    REQUIRE(plain);
+    CHECK(plain->verb == "restart-daemon");
+    CHECK(plain->text.empty());
+    auto up = parse_guest_request("@@VFS-REQUEST 10 restart-daemon upgrade");
+    REQUIRE(up);
+    CHECK(up->text == "upgrade");
+    CHECK_THROWS_AS(parse_guest_request("@@VFS-REQUEST 11 restart-daemon downgrade"),
+                    vfs::RequestError);
+
+    vfs::TempDir dir(fs::temp_directory_path(), "req-test-");
+    vfs::GuestRequestHandler h(dir.path(), [] { return std::string(); });
+    // Without --daemon-reconnect nobody can restart it.
+    CHECK(h.handle_line("@@VFS-REQUEST 1 restart-daemon").starts_with("@@VFS-REPLY 1 err"));
+    std::vector<bool> asked;
+    h.on_restart([&](bool upgrade) {
+        asked.push_back(upgrade);
+        return upgrade ? std::string("no upgrade binary") : std::string();
+    });
+    CHECK(h.handle_line("@@VFS-REQUEST 2 restart-daemon") == "@@VFS-REPLY 2 ok\n");
+    CHECK(h.handle_line("@@VFS-REQUEST 3 restart-daemon upgrade") ==
+          "@@VFS-REPLY 3 err no upgrade binary\n");
+    CHECK(asked == std::vector<bool>{false, true});
+}

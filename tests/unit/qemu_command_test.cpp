@@ -112,7 +112,7 @@ TEST_CASE("cache sizes", "[qemu]") {
     CHECK_THROWS_AS(vfs::parse_cache_size("1234567890123G"), std::invalid_argument);
 }
 
-TEST_CASE("only a DAX window without --qemu needs the patched build", "[qemu]") {
+TEST_CASE("only a DAX window or reconnection without --qemu needs the patched build", "[qemu]") {
     vfs::RunOptions o;
     CHECK_FALSE(vfs::needs_patched_qemu(o));
     o.cache_size = "1G";
@@ -120,6 +120,9 @@ TEST_CASE("only a DAX window without --qemu needs the patched build", "[qemu]") 
     o.qemu = "/opt/qemu";
     CHECK_FALSE(vfs::needs_patched_qemu(o));
     o.qemu.clear();
+    o.cache_size = "0";
+    o.daemon_reconnect = true; // Debian's QEMU would not reconnect
+    CHECK(vfs::needs_patched_qemu(o));
     o.transport = "9p";
     CHECK_FALSE(vfs::needs_patched_qemu(o));
 
@@ -137,4 +140,17 @@ TEST_CASE("per-kernel arguments follow the default and an explicit command line"
     CHECK(c.substr(c.size() - o.kernel_args.size()) == o.kernel_args);
     o.cmdline = "console=ttyS0 root=x";
     CHECK(vfs::kernel_cmdline(o) == "console=ttyS0 root=x initcall_blacklist=virtio_fs_init");
+}
+
+TEST_CASE("daemon reconnection makes the chardev reconnect", "[qemu]") {
+    vfs::RunOptions o;
+    vfs::QemuInputs in{"/k", "/i", "/s/sock", "/shared"};
+    CHECK(after(vfs::qemu_argv(o, in), "-chardev") == "socket,id=c0,path=/s/sock");
+    o.daemon_reconnect = true;
+    CHECK(after(vfs::qemu_argv(o, in), "-chardev") == "socket,id=c0,path=/s/sock,reconnect=1");
+    o.daemon_upgrade = "/bin/true";
+    o.command = "true";
+    CHECK_NOTHROW(o.validate());
+    o.daemon_reconnect = false;
+    CHECK_THROWS_AS(o.validate(), std::invalid_argument);
 }

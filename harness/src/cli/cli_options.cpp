@@ -52,6 +52,13 @@ void add_qemu_options(CLI::App* cmd, RunOptions& r) {
                     "Documentation/version-table.rst); 0: none")
         ->check(cache_size())
         ->capture_default_str();
+    cmd->add_flag("--daemon-reconnect", r.daemon_reconnect,
+                  "QEMU reconnects when the daemon comes back (chardev reconnect=1; the patched "
+                  "QEMU, built if --qemu is not given) and the guest may ask for "
+                  "restart-daemon");
+    cmd->add_option("--daemon-upgrade", r.daemon_upgrade,
+                    "binary that 'restart-daemon upgrade' starts in place of the daemon")
+        ->check(CLI::ExistingFile);
 }
 
 } // namespace

@@ -54,6 +54,13 @@ std::optional<GuestRequest> parse_guest_request(std::string_view line) {
     if (r.verb == "kill-daemon") {
         return r;
     }
+    if (r.verb == "restart-daemon") {
+        r.text = std::string(take_word(rest));
+        if (!r.text.empty() && r.text != "upgrade") {
+            throw RequestError(r.id, "restart-daemon: '" + r.text + "' is not 'upgrade'");
+        }
+        return r;
+    }
     if (std::find(path_verbs.begin(), path_verbs.end(), r.verb) == path_verbs.end()) {
         throw RequestError(r.id, "unknown verb '" + r.verb + "'");
     }

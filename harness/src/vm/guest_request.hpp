@@ -10,9 +10,10 @@ namespace vfs {
 // One "@@VFS-REQUEST <id> <verb> [args...]" line from the guest console.
 struct GuestRequest {
     std::string id;
-    std::string verb; // kill-daemon, host-write, host-read, host-unlink, host-mkdir
+    // kill-daemon, restart-daemon, host-write, host-read, host-unlink, host-mkdir
+    std::string verb;
     std::string path; // relative to the shared directory (empty for kill-daemon)
-    std::string text; // host-write: rest of the line
+    std::string text; // host-write: rest of the line; restart-daemon: "upgrade" or empty
 };
 
 // A request line that is recognisably a request but cannot be served; the

@@ -26,6 +26,11 @@ std::string GuestRequestHandler::handle(const GuestRequest& req) {
             auto err = kill_daemon_ ? kill_daemon_() : std::string("no daemon");
             return format_reply(req.id, err.empty(), err);
         }
+        if (req.verb == "restart-daemon") {
+            auto err = restart_daemon_ ? restart_daemon_(req.text == "upgrade")
+                                       : std::string("no --daemon-reconnect: cannot restart");
+            return format_reply(req.id, err.empty(), err);
+        }
         auto path = resolve(req.path);
         if (req.verb == "host-write") {
             std::ofstream out(path, std::ios::trunc);

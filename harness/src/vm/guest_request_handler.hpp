@@ -16,6 +16,13 @@ public:
     GuestRequestHandler(std::filesystem::path shared_dir, std::function<std::string()> kill_daemon)
         : shared_(std::move(shared_dir)), kill_daemon_(std::move(kill_daemon)) {}
 
+    // restart_daemon(upgrade) kills the daemon and starts it again (the
+    // upgrade binary if asked), returning once the new one listens: an error
+    // text, or "" on success.  Without it, restart-daemon is refused.
+    void on_restart(std::function<std::string(bool)> restart_daemon) {
+        restart_daemon_ = std::move(restart_daemon);
+    }
+
     // Full reply line for a console line holding a request (never throws).
     std::string handle_line(std::string_view line);
     std::string handle(const GuestRequest& req);
@@ -26,6 +33,7 @@ private:
 
     std::filesystem::path shared_;
     std::function<std::string()> kill_daemon_;
+    std::function<std::string(bool)> restart_daemon_;
 };
 
 } // namespace vfs

@@ -211,6 +211,35 @@ RunResult GuestSession::boot(const Hooks& hooks) {
         daemon->kill();
         return "";
     });
+    int daemon_restarts = 0;
+    if (opts_.daemon_reconnect && daemon) {
+        // SIGKILL, then the same command line again (or the upgrade binary):
+        // QEMU reconnects by itself and the guest must not notice.
+        requests.on_restart([&](bool upgrade) -> std::string {
+            auto argv = daemon_argv(opts_, socket, shared);
+            if (upgrade) {
+                if (opts_.daemon_upgrade.empty()) {
+                    return "no --daemon-upgrade binary";
+                }
+                argv[0] = opts_.daemon_upgrade;
+            }
+            daemon->kill();
+            // So that wait_ready() waits for the new daemon's socket.
+            std::error_code ec;
+            fs::remove(socket, ec);
+            ++daemon_restarts;
+            const auto log = run_dir_ / fmt::format("daemon-{}.log", daemon_restarts);
+            try {
+                daemon.emplace(argv, socket, log);
+                daemon->wait_ready(kDaemonStartLimit);
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+            spdlog::info("daemon restarted ({}{}), log {}", daemon_restarts,
+                         upgrade ? ", upgraded binary" : "", log.string());
+            return "";
+        });
+    }
     LineSplitter splitter([&](std::string_view line) {
         console << line << '\n';
         auto kind = monitor.feed(line);

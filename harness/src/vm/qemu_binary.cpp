@@ -12,7 +12,7 @@ namespace vfs {
 bool needs_patched_qemu(const RunOptions& o) {
     return o.qemu.empty() && o.uses_daemon() &&
            (parse_cache_size(o.cache_size) != 0 || parse_version_table_size(o.version_table) != 0 ||
-            !o.device_props.empty());
+            !o.device_props.empty() || o.daemon_reconnect);
 }
 
 std::string last_line(const std::string& out) {
@@ -30,9 +30,10 @@ void resolve_qemu(const ProjectPaths& paths, RunOptions& o) {
         return;
     }
     auto script = paths.root / "scripts" / "qemu" / "build-qemu-dax.sh";
-    spdlog::info("vhost-user-fs-pci cache-size={}, version-table-size={}: the patched QEMU "
+    spdlog::info("vhost-user-fs-pci cache-size={}, version-table-size={}{}: the patched QEMU "
                  "from {} (about 3 minutes the first time)",
-                 o.cache_size, o.version_table, script.string());
+                 o.cache_size, o.version_table, o.daemon_reconnect ? ", reconnecting" : "",
+                 script.string());
     // Its progress goes to stderr, which we share; stdout ends with the path.
     auto path = last_line(capture_output({script.string()}));
     if (path.empty() || ::access(path.c_str(), X_OK) != 0) {

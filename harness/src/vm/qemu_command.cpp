@@ -99,7 +99,9 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
         for (const auto& p : o.device_props) {
             dev += "," + p;
         }
-        a.insert(a.end(), {"-chardev", fmt::format("socket,id=c0,path={}", in.socket.string()),
+        a.insert(a.end(), {"-chardev",
+                           fmt::format("socket,id=c0,path={}{}", in.socket.string(),
+                                       o.daemon_reconnect ? ",reconnect=1" : ""),
                            "-device", dev});
     }
     return a;

@@ -133,6 +133,12 @@ void RunOptions::validate() const {
     if (parse_version_table_size(version_table) != 0 && (!uses_daemon() || daemon != "vfsd")) {
         bad("--version-table: needs --daemon vfsd (the table is vfsd's)");
     }
+    if (!daemon_upgrade.empty() && !daemon_reconnect) {
+        bad("--daemon-upgrade: needs --daemon-reconnect");
+    }
+    if (daemon_reconnect && !uses_daemon()) {
+        bad("--daemon-reconnect: this transport has no daemon");
+    }
     if (!cmdline_safe(opts)) {
         bad(fmt::format("--opts: '{}' must not contain spaces or quotes", opts));
     }

@@ -35,6 +35,12 @@ struct RunOptions {
     // More vhost-user-fs-pci properties, "name=value" each, e.g. the version
     // table's "version-table-size=16M" (which needs the patched QEMU).
     std::vector<std::string> device_props;
+    // QEMU reconnects to a daemon that comes back on the socket (chardev
+    // reconnect=1; the patched QEMU, Documentation/vfsd.md "Restart"), and the
+    // guest may ask for "restart-daemon".
+    bool daemon_reconnect = false;
+    // The binary "restart-daemon upgrade" starts instead of the daemon's own.
+    std::string daemon_upgrade;
     bool keep_logs = false;
     bool quiet = false; // stream only the command's output, not the whole console
     std::string command;
