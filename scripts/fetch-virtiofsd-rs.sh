@@ -61,7 +61,10 @@ fi
 apt_cache() { apt-cache $APT_OPTS "$@"; }
 
 version=$(apt_cache policy virtiofsd | sed -n 's/ *Candidate: //p')
-[ -n "$version" ] && [ "$version" != "(none)" ] || { log "trixie has no virtiofsd package"; exit 1; }
+if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+	log "trixie has no virtiofsd package"
+	exit 1
+fi
 if have_install && [ "$(cat "$OUT/version")" = "$version" ]; then
 	exit 0
 fi

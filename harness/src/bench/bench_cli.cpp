@@ -74,6 +74,10 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
                   "same-run ratio floors (e.g. tests/fio/floors.txt): check them after the run "
                   "(or on --render's bench.json); exit 1 when one is below its floor")
         ->check(CLI::ExistingFile);
+    b->add_flag("--profile", o.profile,
+                "record `perf record -a -g` in the guest around each fio job (the host's "
+                "perf, run from the share) and save `perf report --stdio` in "
+                "col-*/profiles/; perf slows the guest, so read the profiles, not the table");
     b->add_flag("-v,--verbose", o.verbose, "stream the guest consoles");
     b->add_flag("--metadata", o.metadata,
                 "metadata workloads (git status, git diff --stat, find, stat storm, "

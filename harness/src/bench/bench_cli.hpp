@@ -31,7 +31,9 @@ struct BenchOptions {
     bool json = false;
     // Same-run ratio floors (bench_floors.hpp); after a run or with --render.
     std::string floors;
-    bool verbose = false;     // stream the guest consoles
+    bool verbose = false; // stream the guest consoles
+    // perf record -a -g in the guest around each fio job (guest_perf.hpp).
+    bool profile = false;
     std::string command_line; // as typed, for the record
     // --metadata: the metadata workloads (meta_command.hpp) instead of fio.
     bool metadata = false;

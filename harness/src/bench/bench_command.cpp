@@ -6,6 +6,7 @@
 #include "bench/bench_plan.hpp"
 #include "bench/bench_progress.hpp"
 #include "bench/bench_results.hpp"
+#include "bench/guest_perf.hpp"
 #include "bench/meta_command.hpp"
 #include "daemon/rust_virtiofsd.hpp"
 #include "image/image_layout.hpp"
@@ -15,6 +16,7 @@
 #include "util/interrupt.hpp"
 #include "util/run_directory.hpp"
 #include "util/string_util.hpp"
+#include "util/temp_dir.hpp"
 #include "vm/guest_session.hpp"
 #include "vm/qemu_binary.hpp"
 
@@ -115,7 +117,7 @@ int compare_only(const BenchOptions& o) {
 }
 
 RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::string command,
-                              std::size_t jobs) {
+                              std::size_t jobs, bool profiled) {
     RunOptions r;
     r.transport = c.transport;
     r.daemon = c.daemon.empty() ? o.daemon : c.daemon;
@@ -134,6 +136,9 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
     r.quiet = true;
     // A hang guard, not an estimate: generous for a loaded host.
     r.timeout_sec = 180 + static_cast<int>(jobs) * (3 * o.runtime_sec + 15) + o.size_mib;
+    if (profiled) {
+        r.timeout_sec += static_cast<int>(jobs) * 90; // perf report under TCG
+    }
     r.command = std::move(command);
     r.validate();
     return r;
@@ -188,6 +193,7 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
                 {"mem", o.mem},
                 {"daemon", o.daemon},
                 {"quick", o.quick},
+                {"profile", o.profile},
                 {"host_nproc", std::thread::hardware_concurrency()},
                 {"loadavg", nlohmann::json::object()}};
 
@@ -211,9 +217,22 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         const int round = static_cast<int>(bi / res.columns.size());
         const auto& col = res.columns[ci];
         auto dir = col.guest_tmpfs ? std::string("/tmp/bench") : std::string("/mnt/bench");
-        auto ro = column_run_options(
-            o, col, bench_guest_command(res.rows, jobs, dir, o.size_mib, o.runtime_sec),
-            jobs.size());
+        auto command = bench_guest_command(res.rows, jobs, dir, o.size_mib, o.runtime_sec);
+        // --profile: perf comes from the share, so the tmpfs column (no
+        // share) runs unprofiled.
+        std::optional<TempDir> profile_share;
+        if (o.profile && !col.guest_tmpfs) {
+            profile_share.emplace(fs::is_directory("/dev/shm") ? fs::path("/dev/shm")
+                                                               : fs::temp_directory_path(),
+                                  "vfs-bench-profile-");
+            GuestPerf().install(profile_share->path());
+            command = GuestPerf::guest_env("/mnt") + " " + command;
+        }
+        auto ro =
+            column_run_options(o, col, std::move(command), jobs.size(), profile_share.has_value());
+        if (profile_share) {
+            ro.shared = profile_share->path();
+        }
         resolve_qemu(paths, ro); // the DAX column needs the patched QEMU
         auto col_dir =
             out / ("col-" + col.id + (o.rounds > 1 ? fmt::format("-r{}", round + 1) : ""));
@@ -262,6 +281,17 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         };
         auto rr = session.run(hooks);
         progress.column_done(rr.seconds);
+        if (profile_share) {
+            auto n = GuestPerf::collect(profile_share->path(), col_dir / "profiles", [&](int id) {
+                if (id < 0 || static_cast<std::size_t>(id) >= jobs.size()) {
+                    return fmt::format("job-{}", id);
+                }
+                const auto& j = jobs[static_cast<std::size_t>(id)];
+                return fmt::format("{}-rep{}", res.rows[j.row].name(),
+                                   round * o.repeats + j.rep + 1);
+            });
+            spdlog::info("bench: {} guest profile(s) in {}", n, (col_dir / "profiles").string());
+        }
         BenchColumnRun run{col.id, std::string(to_string(rr.outcome)), rr.message, rr.seconds,
                            col_dir.string()};
         if (!parser.setup_failure().empty()) {
