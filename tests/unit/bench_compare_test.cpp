@@ -173,8 +173,13 @@ TEST_CASE("floors: same-run ratios pass, fall below, or are not measured") {
     CHECK(j["floors"][0]["pass"] == true);
     CHECK(j["floors"][3]["ratio"].is_null());
 
-    CHECK(BenchFloors::all_pass(
-        BenchFloors::parse("ours-vfsd / debian seqread-psync 0.7").evaluate(r)));
+    // Verdicts outlive the floors they came from (a temporary here).
+    auto alone = BenchFloors::parse("ours-vfsd / debian seqread-psync 0.7").evaluate(r);
+    REQUIRE(alone.size() == 1);
+    CHECK(alone[0].floor.baseline == "debian");
+    CHECK(BenchFloors::all_pass(alone));
+    CHECK(BenchFloors::markdown(alone).find("| ours-vfsd / debian | seqread-psync | 0.80 |") !=
+          std::string::npos);
 }
 
 TEST_CASE("floors: a column or row the run lacks is an error, not a verdict") {

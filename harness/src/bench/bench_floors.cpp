@@ -118,7 +118,7 @@ std::vector<BenchFloors::Verdict> BenchFloors::evaluate(const BenchResults& r) c
                              [&](const BenchRow& x) { return x.name() == row; })) {
                 bad_line(fl.line, fmt::format("row '{}' is not in this run", row));
             }
-            Verdict v{&fl, row, ratio(r.bandwidth(fl.column, row), r.bandwidth(fl.baseline, row))};
+            Verdict v{fl, row, ratio(r.bandwidth(fl.column, row), r.bandwidth(fl.baseline, row))};
             v.pass = v.ratio && *v.ratio >= fl.floor;
             out.push_back(v);
         }
@@ -134,9 +134,9 @@ std::string BenchFloors::markdown(const std::vector<Verdict>& v) {
     std::string s = "| ratio | row | same-run ratio | floor | verdict |\n"
                     "| --- | --- | ---: | ---: | --- |\n";
     for (const auto& x : v) {
-        s += fmt::format("| {} / {} | {} | {} | {:g} | {} |\n", x.floor->column, x.floor->baseline,
+        s += fmt::format("| {} / {} | {} | {} | {:g} | {} |\n", x.floor.column, x.floor.baseline,
                          x.row, x.ratio ? fmt::format("{:.2f}", *x.ratio) : "not measured",
-                         x.floor->floor, x.pass ? "ok" : "**below floor**");
+                         x.floor.floor, x.pass ? "ok" : "**below floor**");
     }
     return s;
 }
@@ -144,11 +144,11 @@ std::string BenchFloors::markdown(const std::vector<Verdict>& v) {
 nlohmann::json BenchFloors::to_json(const std::vector<Verdict>& v) {
     auto a = nlohmann::json::array();
     for (const auto& x : v) {
-        a.push_back({{"column", x.floor->column},
-                     {"baseline", x.floor->baseline},
+        a.push_back({{"column", x.floor.column},
+                     {"baseline", x.floor.baseline},
                      {"row", x.row},
                      {"ratio", x.ratio ? nlohmann::json(*x.ratio) : nlohmann::json(nullptr)},
-                     {"floor", x.floor->floor},
+                     {"floor", x.floor.floor},
                      {"pass", x.pass}});
     }
     return {{"pass", all_pass(v)}, {"floors", a}};

@@ -29,7 +29,7 @@ public:
     };
 
     struct Verdict {
-        const Floor* floor = nullptr;
+        Floor floor; // a copy: verdicts outlive the BenchFloors they came from
         std::string row;
         std::optional<double> ratio; // nullopt: a cell was not measured
         bool pass = false;
