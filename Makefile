@@ -189,7 +189,7 @@ bench-quick: image virtiofsd-rs
 BENCH_CHECK_ARGS ?=
 bench-check: image qemu-dax virtiofsd-rs
 	$(HARNESS_K) bench --column 9p,debian,ours-vfsd,ours-rs,ours-dax \
-		--row seqread-psync,randread-psync,seqwrite-psync --repeat 2 --runtime 2 --size 32 \
+		--row seqread-psync,randread-psync,seqwrite-psync --repeat 3 --runtime 2 --size 32 \
 		--floors tests/fio/floors.txt --results $(TOP)/results/bench-check $(BENCH_CHECK_ARGS)
 
 # Debian 13's Rust virtiofsd and the trixie libraries it needs, unpacked into
