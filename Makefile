@@ -9,6 +9,8 @@
 #   KERNEL=trixie   module, image, check, bench for Debian 13's 6.12 (Documentation/kernels.rst)
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
+#   make bench-check   the CI benchmark: 3 psync rows, 5 columns, ratio floors (about 5 min)
+#   make virtiofsd-rs  fetch Debian 13's Rust virtiofsd into build/virtiofsd-rs
 #   make qemu-dax   QEMU 7.2 with the virtio-fs DAX window (Documentation/qemu-dax.rst)
 #   make restart-check   vfsd killed and restarted under a busy guest (Documentation/vfsd.md)
 #
@@ -36,7 +38,8 @@ HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
 	checkpatch clean help fuzz check-trixie check-full rootboot-check dkms-deb dkms-boot-test bench bench-quick \
-	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check restart-check
+	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check restart-check \
+	virtiofsd-rs bench-check
 
 all: module guest-tests harness
 
@@ -85,7 +88,7 @@ unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check \
-	locks-check restart-check
+	locks-check restart-check bench-check
 	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
 ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
@@ -181,11 +184,27 @@ demo: image
 
 # Documentation/benchmarks.md; e.g. make bench BENCH_ARGS="--engine libaio --repeat 5"
 BENCH_ARGS ?=
-bench: image
+bench: image virtiofsd-rs
 	$(HARNESS_K) bench $(BENCH_ARGS)
 
-bench-quick: image
+bench-quick: image virtiofsd-rs
 	$(HARNESS_K) bench --quick $(BENCH_ARGS)
+
+# A short benchmark with floors (Documentation/benchmarks.md, "The CI
+# benchmark"): three psync rows with ours+vfsd, Debian's module + QEMU's
+# virtiofsd, ours + Rust virtiofsd, 9p and DAX in one run; fails when a
+# same-run ratio is below its floor in tests/fio/floors.txt.  bench.json,
+# table.md and floors.json land in results/bench-check/<date>-bench/.
+BENCH_CHECK_ARGS ?=
+bench-check: image qemu-dax virtiofsd-rs
+	$(HARNESS_K) bench --column 9p,debian,ours-vfsd,ours-rs,ours-dax \
+		--row seqread-psync,randread-psync,seqwrite-psync --repeat 3 --runtime 2 --size 32 \
+		--floors tests/fio/floors.txt --results $(TOP)/results/bench-check $(BENCH_CHECK_ARGS)
+
+# Debian 13's Rust virtiofsd and the trixie libraries it needs, unpacked into
+# build/virtiofsd-rs and run through trixie's loader (--daemon virtiofsd-rs).
+virtiofsd-rs:
+	@./scripts/fetch-virtiofsd-rs.sh $(BUILD)/virtiofsd-rs
 
 # Debian's QEMU 7.2 with scripts/qemu/patches/ (vhost-user-fs-pci cache-size=),
 # built outside the tree and cached; prints the binary's path last.

@@ -17,6 +17,11 @@
 #                    /proc/interrupts lines of virtio request queues: 9p,
 #                    Debian's module and ours alike)
 #   @@BENCH-END ID RC T0 T1        (fio exit status, guest uptime around fio)
+#
+# With VFS_PERF_DIR set (vfs-harness bench --profile), fio runs under
+# `perf record -a -g` (perf, its libraries and its loader in that directory,
+# on the share) and, after @@BENCH-END, `perf report --stdio` goes to
+# $VFS_PROFILE_OUT/job-ID.txt.
 dir=$1
 size=$2
 runtime=$3
@@ -65,6 +70,26 @@ uptime() {
 	echo "$up"
 }
 
+record=
+if [ -n "${VFS_PERF_DIR:-}" ]; then
+	perf="$VFS_PERF_DIR/ld-linux-x86-64.so.2 --library-path $VFS_PERF_DIR $VFS_PERF_DIR/perf"
+	record="$perf record -a -g -q -o /tmp/perf.data --"
+fi
+
+# perf report of the last job: the flat profile, then call graphs of the
+# hottest symbols.
+profile_report() {
+	{
+		echo "# perf record -a -g around job $1 (guest kernel $(uname -r))"
+		$perf report -i /tmp/perf.data --stdio --no-children --sort comm,dso,sym \
+			-g none --percent-limit 0.5 2>&1
+		echo "# call graphs (callee order, >= 2%)"
+		$perf report -i /tmp/perf.data --stdio --no-children --sort sym \
+			-g graph,2,callee --percent-limit 2 2>&1
+	} >"$VFS_PROFILE_OUT/job-$1.txt"
+	rm -f /tmp/perf.data
+}
+
 for job in "$@"; do
 	id=${job%%:*}
 	rest=${job#*:}
@@ -79,7 +104,7 @@ for job in "$@"; do
 	irq0=$(irqs)
 	t0=$(uptime)
 	BENCH_DIR=$dir BENCH_ENGINE=$engine BENCH_JOBS=$numjobs BENCH_SIZE=$size \
-		BENCH_RUNTIME=$runtime fio --eta=never --output-format=json --output=/tmp/fio.json \
+		BENCH_RUNTIME=$runtime $record fio --eta=never --output-format=json --output=/tmp/fio.json \
 		"$jobdir/bench-$workload.fio" 2>/tmp/fio.err
 	rc=$?
 	t1=$(uptime)
@@ -95,5 +120,6 @@ for job in "$@"; do
 	echo "@@BENCH-IRQS $((irq1 - irq0))"
 	echo "@@BENCH-END $id $rc $t0 $t1"
 	rm -f /tmp/fio.json /tmp/fio.err
+	[ -z "$record" ] || profile_report "$id"
 done
 echo "@@BENCH-ALL-DONE"

@@ -1,5 +1,6 @@
 #include "bench/bench_cli.hpp"
 
+#include "bench/bench_floors.hpp"
 #include "bench/bench_plan.hpp"
 #include "bench/meta_plan.hpp"
 #include "vm/run_options.hpp"
@@ -54,8 +55,8 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
     b->add_flag("--quick", o.quick,
                 "one repeat of a representative subset of rows (8 rows, every column)");
     b->add_option("--daemon", o.daemon,
-                  "vhost-user-fs backend of the virtio-fs columns: virtiofsd (QEMU's), vfsd or a "
-                  "PATH")
+                  "vhost-user-fs backend of the virtio-fs columns that name none: virtiofsd "
+                  "(QEMU's), vfsd, virtiofsd-rs (Debian 13's Rust virtiofsd) or a PATH")
         ->capture_default_str();
     b->add_option("--smp", o.smp, "guest CPUs")->check(CLI::Range(1, 64))->capture_default_str();
     b->add_option("--mem", o.mem, "guest memory")->capture_default_str();
@@ -63,6 +64,20 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
     b->add_option("--render", o.render,
                   "only re-render table.md and charts from an existing bench.json (no guests)")
         ->check(CLI::ExistingFile);
+    b->add_option("--compare", o.compare,
+                  "compare two results, OLD.json NEW.json: per row and column NEW/OLD with "
+                  "both spreads, flagging changes beyond them (no guests)")
+        ->expected(2)
+        ->check(CLI::ExistingFile);
+    b->add_flag("--json", o.json, "--compare: print JSON instead of Markdown");
+    b->add_option("--floors", o.floors,
+                  "same-run ratio floors (e.g. tests/fio/floors.txt): check them after the run "
+                  "(or on --render's bench.json); exit 1 when one is below its floor")
+        ->check(CLI::ExistingFile);
+    b->add_flag("--profile", o.profile,
+                "record `perf record -a -g` in the guest around each fio job (the host's "
+                "perf, run from the share) and save `perf report --stdio` in "
+                "col-*/profiles/; perf slows the guest, so read the profiles, not the table");
     b->add_flag("-v,--verbose", o.verbose, "stream the guest consoles");
     b->add_flag("--metadata", o.metadata,
                 "metadata workloads (git status, git diff --stat, find, stat storm, "
@@ -96,6 +111,15 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
 }
 
 void finish_bench_cli(CLI::App& bench, BenchOptions& o) {
+    if (o.json && o.compare.empty()) {
+        throw std::invalid_argument("--json: only with --compare OLD.json NEW.json");
+    }
+    if (!o.compare.empty() && (!o.render.empty() || !o.floors.empty() || o.metadata)) {
+        throw std::invalid_argument("--compare: not with --render, --floors or --metadata");
+    }
+    if (!o.floors.empty()) {
+        BenchFloors::load(o.floors); // a malformed file fails before any guest boots
+    }
     if (o.quick) {
         if (bench.count("--repeat") == 0) {
             o.repeats = 1;

@@ -12,8 +12,9 @@ struct BenchOptions {
     std::vector<std::string> engines = {"psync", "mmap", "libaio"};
     std::vector<std::string> modes = {"single", "multi"};
     std::vector<std::string> rows; // explicit row names; override the three above
-    std::vector<std::string> columns = {"9p",       "debian",    "ours",           "ours-vfsd",
-                                        "ours-dax", "ours-auto", "ours-always-wb", "tmpfs"};
+    std::vector<std::string> columns = {"9p",        "debian",         "ours",
+                                        "ours-vfsd", "ours-rs",        "ours-dax",
+                                        "ours-auto", "ours-always-wb", "tmpfs"};
     int repeats = 3;
     int rounds = 1; // boots per column, alternating with the other columns
     int runtime_sec = 3;
@@ -22,9 +23,17 @@ struct BenchOptions {
     std::string daemon = "virtiofsd"; // for every virtio-fs column
     int smp = 2;
     std::string mem = "2G";
-    std::string results;      // parent of the results directory (default results/)
-    std::string render;       // re-render this bench.json instead of running guests
-    bool verbose = false;     // stream the guest consoles
+    std::string results; // parent of the results directory (default results/)
+    std::string render;  // re-render this bench.json instead of running guests
+    // --compare OLD NEW: two bench.json, NEW over OLD per cell (no guests);
+    // --json prints that comparison as JSON instead of Markdown.
+    std::vector<std::string> compare;
+    bool json = false;
+    // Same-run ratio floors (bench_floors.hpp); after a run or with --render.
+    std::string floors;
+    bool verbose = false; // stream the guest consoles
+    // perf record -a -g in the guest around each fio job (guest_perf.hpp).
+    bool profile = false;
     std::string command_line; // as typed, for the record
     // --metadata: the metadata workloads (meta_command.hpp) instead of fio.
     bool metadata = false;

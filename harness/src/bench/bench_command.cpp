@@ -1,10 +1,14 @@
 #include "bench/bench_command.hpp"
 
+#include "bench/bench_comparison.hpp"
 #include "bench/bench_console.hpp"
+#include "bench/bench_floors.hpp"
 #include "bench/bench_plan.hpp"
 #include "bench/bench_progress.hpp"
 #include "bench/bench_results.hpp"
+#include "bench/guest_perf.hpp"
 #include "bench/meta_command.hpp"
+#include "daemon/rust_virtiofsd.hpp"
 #include "image/image_layout.hpp"
 #include "report/bench_chart.hpp"
 #include "report/bench_report.hpp"
@@ -12,6 +16,7 @@
 #include "util/interrupt.hpp"
 #include "util/run_directory.hpp"
 #include "util/string_util.hpp"
+#include "util/temp_dir.hpp"
 #include "vm/guest_session.hpp"
 #include "vm/qemu_binary.hpp"
 
@@ -68,16 +73,51 @@ void write_outputs(const BenchResults& res, const fs::path& dir, bool print) {
     }
 }
 
+BenchResults load_results(const std::string& path) {
+    try {
+        return BenchResults::from_json(nlohmann::json::parse(read_file(path)));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::invalid_argument(fmt::format("{}: not a bench.json ({})", path, e.what()));
+    }
+}
+
+// Checks the floors on a finished run, prints the verdicts and writes
+// floors.json and floors.md beside bench.json; false when one fails.
+bool check_floors(const BenchOptions& o, const BenchResults& res, const fs::path& dir) {
+    auto verdicts = BenchFloors::load(o.floors).evaluate(res);
+    auto md = BenchFloors::markdown(verdicts);
+    write_file((dir / "floors.json").string(), BenchFloors::to_json(verdicts).dump(1) + "\n");
+    write_file((dir / "floors.md").string(),
+               fmt::format("# Ratio floors ({})\n\n{}", o.floors, md));
+    std::fputs(("\nSame-run ratio floors (" + o.floors + "):\n\n" + md).c_str(), stdout);
+    std::fflush(stdout);
+    if (!BenchFloors::all_pass(verdicts)) {
+        spdlog::error("bench: a same-run ratio is below its floor in {}; see {}", o.floors,
+                      (dir / "floors.md").string());
+        return false;
+    }
+    spdlog::info("bench: every ratio is at or above its floor ({})", o.floors);
+    return true;
+}
+
 int render_only(const BenchOptions& o) {
     auto path = fs::path(o.render);
-    auto res = BenchResults::from_json(nlohmann::json::parse(read_file(path.string())));
+    auto res = load_results(path.string());
     write_outputs(res, path.parent_path(), true);
     spdlog::info("bench: rendered {}", (path.parent_path() / "table.md").string());
+    return o.floors.empty() || check_floors(o, res, path.parent_path()) ? 0 : 1;
+}
+
+int compare_only(const BenchOptions& o) {
+    BenchComparison cmp(load_results(o.compare.at(0)), load_results(o.compare.at(1)));
+    auto text = o.json ? cmp.to_json().dump(1) + "\n" : cmp.markdown();
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
     return 0;
 }
 
 RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::string command,
-                              std::size_t jobs) {
+                              std::size_t jobs, bool profiled) {
     RunOptions r;
     r.transport = c.transport;
     r.daemon = c.daemon.empty() ? o.daemon : c.daemon;
@@ -96,6 +136,9 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
     r.quiet = true;
     // A hang guard, not an estimate: generous for a loaded host.
     r.timeout_sec = 180 + static_cast<int>(jobs) * (3 * o.runtime_sec + 15) + o.size_mib;
+    if (profiled) {
+        r.timeout_sec += static_cast<int>(jobs) * 90; // perf report under TCG
+    }
     r.command = std::move(command);
     r.validate();
     return r;
@@ -104,6 +147,9 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
 } // namespace
 
 int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
+    if (!o.compare.empty()) {
+        return compare_only(o);
+    }
     if (!o.render.empty()) {
         return render_only(o);
     }
@@ -125,6 +171,11 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     for (const auto& id : o.columns) {
         res.columns.push_back(bench_column_on_kernel(id, debian_builtin));
     }
+    if (!o.floors.empty()) {
+        // Names a floor's column or row that this run lacks: fail now, not
+        // after the run (nothing is measured yet, so every verdict fails).
+        BenchFloors::load(o.floors).evaluate(res);
+    }
     const auto jobs = job_order(res.rows.size(), o.repeats);
 
     auto parent = o.results.empty() ? paths.results() : fs::path(o.results);
@@ -142,8 +193,15 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
                 {"mem", o.mem},
                 {"daemon", o.daemon},
                 {"quick", o.quick},
+                {"profile", o.profile},
                 {"host_nproc", std::thread::hardware_concurrency()},
                 {"loadavg", nlohmann::json::object()}};
+
+    for (const auto& c : res.columns) {
+        if (c.uses_daemon() && (c.daemon.empty() ? o.daemon : c.daemon) == RustVirtiofsd::kName) {
+            res.meta["virtiofsd_rs"] = RustVirtiofsd::next_to_harness().version();
+        }
+    }
 
     const auto boots = res.columns.size() * static_cast<std::size_t>(o.rounds);
     BenchProgress progress(boots, jobs.size(), o.runtime_sec);
@@ -159,9 +217,22 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         const int round = static_cast<int>(bi / res.columns.size());
         const auto& col = res.columns[ci];
         auto dir = col.guest_tmpfs ? std::string("/tmp/bench") : std::string("/mnt/bench");
-        auto ro = column_run_options(
-            o, col, bench_guest_command(res.rows, jobs, dir, o.size_mib, o.runtime_sec),
-            jobs.size());
+        auto command = bench_guest_command(res.rows, jobs, dir, o.size_mib, o.runtime_sec);
+        // --profile: perf comes from the share, so the tmpfs column (no
+        // share) runs unprofiled.
+        std::optional<TempDir> profile_share;
+        if (o.profile && !col.guest_tmpfs) {
+            profile_share.emplace(fs::is_directory("/dev/shm") ? fs::path("/dev/shm")
+                                                               : fs::temp_directory_path(),
+                                  "vfs-bench-profile-");
+            GuestPerf().install(profile_share->path());
+            command = GuestPerf::guest_env("/mnt") + " " + command;
+        }
+        auto ro =
+            column_run_options(o, col, std::move(command), jobs.size(), profile_share.has_value());
+        if (profile_share) {
+            ro.shared = profile_share->path();
+        }
         resolve_qemu(paths, ro); // the DAX column needs the patched QEMU
         auto col_dir =
             out / ("col-" + col.id + (o.rounds > 1 ? fmt::format("-r{}", round + 1) : ""));
@@ -210,6 +281,17 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         };
         auto rr = session.run(hooks);
         progress.column_done(rr.seconds);
+        if (profile_share) {
+            auto n = GuestPerf::collect(profile_share->path(), col_dir / "profiles", [&](int id) {
+                if (id < 0 || static_cast<std::size_t>(id) >= jobs.size()) {
+                    return fmt::format("job-{}", id);
+                }
+                const auto& j = jobs[static_cast<std::size_t>(id)];
+                return fmt::format("{}-rep{}", res.rows[j.row].name(),
+                                   round * o.repeats + j.rep + 1);
+            });
+            spdlog::info("bench: {} guest profile(s) in {}", n, (col_dir / "profiles").string());
+        }
         BenchColumnRun run{col.id, std::string(to_string(rr.outcome)), rr.message, rr.seconds,
                            col_dir.string()};
         if (!parser.setup_failure().empty()) {
@@ -242,7 +324,13 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
     }
     spdlog::info("bench: done in {}; {}/bench.json, table.md, chart-*.svg",
                  BenchProgress::duration(res.meta["elapsed_sec"].get<double>()), out.string());
-    return interrupted() ? 130 : all_ok ? 0 : 1;
+    if (interrupted()) {
+        return 130;
+    }
+    if (!o.floors.empty() && !check_floors(o, res, out)) {
+        return 1;
+    }
+    return all_ok ? 0 : 1;
 }
 
 } // namespace vfs

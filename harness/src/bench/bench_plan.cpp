@@ -54,6 +54,13 @@ const std::vector<BenchColumn>& bench_columns() {
         {"ours", "ours none", "ours", "none", false, false, "", "", "", ""},
         // Our module with our daemon: vfsd against QEMU's virtiofsd ("ours").
         {"ours-vfsd", "ours none, vfsd", "ours", "none", false, false, "vfsd", "", "", ""},
+        // Debian 13's Rust virtiofsd (scripts/fetch-virtiofsd-rs.sh) with its
+        // default sandbox, behind our module and behind Debian's: the daemon
+        // users would pick instead of ours.
+        {"ours-rs", "ours none, virtiofsd-rs", "ours", "none", false, false, "virtiofsd-rs", "", "",
+         ""},
+        {"debian-rs", "debian virtiofs.ko none, virtiofsd-rs", "debian", "none", false, false,
+         "virtiofsd-rs", "", "", ""},
         // The cover letter's third column: cache=none plus DAX, with a window
         // larger than the 4 x 64 MiB working set so nothing is reclaimed.
         {"ours-dax", "ours none+dax, vfsd", "ours", "none", false, false, "vfsd", "dax", "512M",
@@ -68,6 +75,10 @@ const std::vector<BenchColumn>& bench_columns() {
         // Not in the default set: Debian's module in the cached modes.
         {"debian-auto", "debian auto", "debian", "auto", false, false, "", "", "", ""},
         {"debian-always-wb", "debian always+wb", "debian", "always", true, false, "", "", "", ""},
+        // vfsd against Rust virtiofsd with cache=auto (both behind our module).
+        {"ours-vfsd-auto", "ours auto, vfsd", "ours", "auto", false, false, "vfsd", "", "", ""},
+        {"ours-rs-auto", "ours auto, virtiofsd-rs", "ours", "auto", false, false, "virtiofsd-rs",
+         "", "", ""},
     };
     return c;
 }

@@ -141,17 +141,29 @@ std::string BenchReport::ratio_table() const {
         }
     }
     bool verdict = have_debian && r_.has_column("ours");
-    // Our daemon against QEMU's, both behind our module with cache=none.
-    bool daemon_verdict = r_.has_column("ours") && r_.has_column("ours-vfsd");
-    if (daemon_verdict) {
-        cols.push_back({"ours-vfsd / ours", "ours-vfsd", "ours"});
-    }
-    // DAX against cache=none behind the same daemon, and against the ceiling.
-    if (r_.has_column("ours-dax") && r_.has_column("ours-vfsd")) {
-        cols.push_back({"ours-dax / ours-vfsd", "ours-dax", "ours-vfsd"});
-    }
-    if (r_.has_column("ours-dax") && r_.has_column("tmpfs")) {
-        cols.push_back({"ours-dax / tmpfs", "ours-dax", "tmpfs"});
+    // Same-run pairs: our daemon against QEMU's C virtiofsd ("ours") and
+    // Rust virtiofsd behind our module, the two modules behind Rust
+    // virtiofsd, DAX against cache=none behind vfsd and against the ceiling.
+    // A verdict heading adds a **slower** column for the pair.
+    struct Pair {
+        std::string column, base, verdict;
+    };
+    static const std::vector<Pair> pairs = {
+        {"ours-vfsd", "ours", "vfsd vs virtiofsd"},
+        {"ours-vfsd", "ours-rs", "vfsd vs virtiofsd-rs"},
+        {"ours-vfsd-auto", "ours-rs-auto", "vfsd vs virtiofsd-rs (auto)"},
+        {"ours-rs", "debian-rs", ""},
+        {"ours-dax", "ours-vfsd", ""},
+        {"ours-dax", "tmpfs", ""},
+    };
+    std::vector<const Pair*> verdicts;
+    for (const auto& p : pairs) {
+        if (r_.has_column(p.column) && r_.has_column(p.base)) {
+            cols.push_back({p.column + " / " + p.base, p.column, p.base});
+            if (!p.verdict.empty()) {
+                verdicts.push_back(&p);
+            }
+        }
     }
     if (cols.empty()) {
         return "(no 9p or debian column: no ratios)\n";
@@ -163,8 +175,8 @@ std::string BenchReport::ratio_table() const {
     if (verdict) {
         head.push_back("ours vs debian");
     }
-    if (daemon_verdict) {
-        head.push_back("vfsd vs virtiofsd");
+    for (const auto* p : verdicts) {
+        head.push_back(p->verdict);
     }
     std::string s = header_row(head);
     for (const auto& row : r_.rows) {
@@ -173,15 +185,16 @@ std::string BenchReport::ratio_table() const {
             cells.push_back(ratio_cell(
                 ratio(r_.bandwidth(c.column, row.name()), r_.bandwidth(c.base, row.name()))));
         }
+        auto judge = [&](const std::string& column, const std::string& base) {
+            auto a = r_.bandwidth(column, row.name());
+            auto b = r_.bandwidth(base, row.name());
+            cells.push_back(!a || !b ? "n.a." : a->clearly_below(*b) ? "**slower**" : "ok");
+        };
         if (verdict) {
-            auto a = r_.bandwidth("ours", row.name());
-            auto b = r_.bandwidth("debian", row.name());
-            cells.push_back(!a || !b ? "n.a." : a->clearly_below(*b) ? "**slower**" : "ok");
+            judge("ours", "debian");
         }
-        if (daemon_verdict) {
-            auto a = r_.bandwidth("ours-vfsd", row.name());
-            auto b = r_.bandwidth("ours", row.name());
-            cells.push_back(!a || !b ? "n.a." : a->clearly_below(*b) ? "**slower**" : "ok");
+        for (const auto* p : verdicts) {
+            judge(p->column, p->base);
         }
         s += table_row(cells);
     }

@@ -1,5 +1,7 @@
 #include "vm/qemu_command.hpp"
 
+#include "daemon/rust_virtiofsd.hpp"
+
 #include <fmt/format.h>
 
 namespace vfs {
@@ -24,6 +26,11 @@ std::string kernel_cmdline(const RunOptions& o) {
 
 std::vector<std::string> daemon_argv(const RunOptions& o, const std::filesystem::path& socket,
                                      const std::filesystem::path& shared) {
+    if (o.daemon == RustVirtiofsd::kName) {
+        auto argv = RustVirtiofsd::next_to_harness().argv(socket, shared, o.cache, o.writeback);
+        argv.insert(argv.end(), o.daemon_args.begin(), o.daemon_args.end());
+        return argv;
+    }
     std::vector<std::string> argv = {daemon_binary(o.daemon),
                                      "--socket-path=" + socket.string(),
                                      "-o",

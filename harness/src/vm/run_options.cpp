@@ -1,5 +1,7 @@
 #include "vm/run_options.hpp"
 
+#include "daemon/rust_virtiofsd.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -85,6 +87,9 @@ std::string daemon_binary(const std::string& daemon) {
     if (daemon == "virtiofsd") {
         return "/usr/lib/qemu/virtiofsd";
     }
+    if (daemon == RustVirtiofsd::kName) {
+        return RustVirtiofsd::next_to_harness().wrapper().string();
+    }
     if (daemon == "vfsd") {
         // Ours, built next to the harness (build/bin/vfsd).
         std::error_code ec;
@@ -142,17 +147,21 @@ void RunOptions::validate() const {
     if (!cmdline_safe(opts)) {
         bad(fmt::format("--opts: '{}' must not contain spaces or quotes", opts));
     }
+    if (uses_daemon() && daemon == RustVirtiofsd::kName) {
+        RustVirtiofsd::next_to_harness().require_installed();
+    }
     if (uses_daemon()) {
         auto bin = daemon_binary(daemon);
         if (::access(bin.c_str(), X_OK) != 0) {
             bad(fmt::format("--daemon: '{}' is not an executable file", bin));
         }
     }
-    if (uses_daemon() && daemon == "virtiofsd" && queues > 1) {
-        // Observed: QEMU 7.2's virtiofsd dies with "Invalid queue index: 2".
-        bad(fmt::format("--queues: {} needs a multiqueue daemon (--daemon PATH); QEMU 7.2's "
-                        "virtiofsd serves one request queue",
-                        queues));
+    if (uses_daemon() && (daemon == "virtiofsd" || daemon == RustVirtiofsd::kName) && queues > 1) {
+        // Observed: QEMU 7.2's virtiofsd dies with "Invalid queue index: 2";
+        // Rust virtiofsd has one request queue too.
+        bad(fmt::format("--queues: {} needs a multiqueue daemon (--daemon PATH); {} serves one "
+                        "request queue",
+                        queues, daemon));
     }
     if (shared && !std::filesystem::is_directory(*shared)) {
         bad(fmt::format("--shared: '{}' is not a directory", shared->string()));

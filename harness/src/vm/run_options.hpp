@@ -75,7 +75,8 @@ std::uint64_t parse_cache_size(const std::string& s);
 // --version-table: the same forms as --cache-size (a power of two, e.g. 16M).
 std::uint64_t parse_version_table_size(const std::string& s);
 
-// Path of the daemon binary for --daemon (the name "virtiofsd" means QEMU's).
+// Path of the daemon binary for --daemon (the name "virtiofsd" means QEMU's,
+// "virtiofsd-rs" Debian 13's Rust virtiofsd, build/virtiofsd-rs/virtiofsd).
 std::string daemon_binary(const std::string& daemon);
 
 } // namespace vfs
