@@ -1,5 +1,7 @@
 #include "vhost/frontend_mapper.hpp"
 
+#include "vhost/message_channel.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <poll.h>
@@ -132,27 +134,12 @@ int FrontendMapper::transact(BackendRequest type, const ShmemMapPayload& payload
 }
 
 int FrontendMapper::send_request(BackendRequest type, const ShmemMapPayload& payload, int fd) {
-    MessageHeader header{static_cast<std::uint32_t>(type), kVersion | kFlagNeedReply,
-                         sizeof(payload)};
-    iovec iov[2] = {{&header, sizeof(header)},
-                    {const_cast<ShmemMapPayload*>(&payload), sizeof(payload)}};
-    msghdr mh{};
-    mh.msg_iov = iov;
-    mh.msg_iovlen = 2;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
-        mh.msg_control = control;
-        mh.msg_controllen = sizeof(control);
-        cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    ssize_t r;
-    do {
-        r = ::sendmsg(channel_.get(), &mh, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
+    const MessageHeader header{static_cast<std::uint32_t>(type), kVersion | kFlagNeedReply,
+                               sizeof(payload)};
+    const auto bytes = std::as_bytes(std::span(&payload, 1));
+    const ssize_t r = send_message(
+        channel_.get(), header,
+        std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), fd);
     if (r != static_cast<ssize_t>(sizeof(header) + sizeof(payload))) {
         fail_channel(r < 0 ? std::strerror(errno) : "partial send");
         return EIO;

@@ -91,11 +91,9 @@ std::optional<Message> MessageChannel::receive() {
     return msg;
 }
 
-void MessageChannel::send_reply(const MessageHeader& request, std::span<const std::uint8_t> payload,
-                                int fd) {
-    MessageHeader header{request.request, kVersion | kFlagReply,
-                         static_cast<std::uint32_t>(payload.size())};
-    iovec iov[2] = {{&header, sizeof(header)},
+ssize_t send_message(int socket, const MessageHeader& header, std::span<const std::uint8_t> payload,
+                     int fd) {
+    iovec iov[2] = {{const_cast<MessageHeader*>(&header), sizeof(header)},
                     {const_cast<std::uint8_t*>(payload.data()), payload.size()}};
     msghdr mh{};
     mh.msg_iov = iov;
@@ -110,15 +108,22 @@ void MessageChannel::send_reply(const MessageHeader& request, std::span<const st
         c->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
     }
-    const std::size_t total = sizeof(header) + payload.size();
     ssize_t r;
     do {
-        r = ::sendmsg(socket_.get(), &mh, MSG_NOSIGNAL);
+        r = ::sendmsg(socket, &mh, MSG_NOSIGNAL);
     } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+void MessageChannel::send_reply(const MessageHeader& request, std::span<const std::uint8_t> payload,
+                                int fd) {
+    const MessageHeader header{request.request, kVersion | kFlagReply,
+                               static_cast<std::uint32_t>(payload.size())};
+    const ssize_t r = send_message(socket_.get(), header, payload, fd);
     if (r < 0) {
         throw std::system_error(errno, std::generic_category(), "vhost-user sendmsg");
     }
-    if (static_cast<std::size_t>(r) != total) {
+    if (static_cast<std::size_t>(r) != sizeof(header) + payload.size()) {
         throw std::runtime_error("vhost-user reply sent partially");
     }
 }

@@ -6,8 +6,15 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <sys/types.h>
 
 namespace vfsd::vhost {
+
+// Sends one vhost-user message (header, then payload) on a connected socket,
+// with fd as SCM_RIGHTS when it is not negative; retries on EINTR.  Returns
+// the bytes sent, or -1 with errno set.
+ssize_t send_message(int socket, const MessageHeader& header, std::span<const std::uint8_t> payload,
+                     int fd);
 
 // The connected vhost-user socket: reads requests with their SCM_RIGHTS fds,
 // writes replies.
