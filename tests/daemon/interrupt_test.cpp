@@ -5,6 +5,7 @@
 #include "fake_fs.hpp"
 #include "fuse/fuse_server.hpp"
 #include "fuse/interrupt_registry.hpp"
+#include "fuse_call.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace vfsd;
+using vfsd::test::Call;
 
 namespace {
 
@@ -152,48 +154,8 @@ public:
     }
 };
 
-struct Completion final : vhost::RequestCompletion {
-    std::atomic<int> calls{0};
-    void complete_request(std::uint16_t, std::uint32_t) override { ++calls; }
-};
-
-// One request whose answer may come from another thread.
-struct Call {
-    std::vector<std::uint8_t> in;
-    std::vector<std::uint8_t> out = std::vector<std::uint8_t>(8192);
-    Completion completion;
-
-    Call(std::uint32_t opcode, std::uint64_t unique) {
-        fuse_in_header h{};
-        h.opcode = opcode;
-        h.unique = unique;
-        h.nodeid = 2;
-        add(h);
-    }
-    template <typename T> Call& add(const T& t) {
-        const auto* b = reinterpret_cast<const std::uint8_t*>(&t);
-        in.insert(in.end(), b, b + sizeof(t));
-        reinterpret_cast<fuse_in_header*>(in.data())->len = static_cast<std::uint32_t>(in.size());
-        return *this;
-    }
-    void send(vhost::RequestHandler& server, bool with_reply = true) {
-        std::vector<iovec> r{{in.data(), in.size()}};
-        std::vector<iovec> w;
-        if (with_reply) {
-            w.push_back({out.data(), out.size()});
-        }
-        server.handle(vhost::Request(r, w, &completion, 0, nullptr));
-    }
-    bool answered() const { return completion.calls > 0; }
-    int error() const {
-        fuse_out_header h;
-        std::memcpy(&h, out.data(), sizeof(h));
-        return h.error;
-    }
-};
-
 void init(fuse::FuseServer& server) {
-    Call c(FUSE_INIT, 1);
+    Call c(FUSE_INIT, 1, 2);
     fuse_init_in in{};
     in.major = 7;
     in.minor = 36;
@@ -202,14 +164,14 @@ void init(fuse::FuseServer& server) {
 }
 
 void interrupt(vhost::RequestHandler& server, std::uint64_t unique) {
-    Call c(FUSE_INTERRUPT, unique | 1);
+    Call c(FUSE_INTERRUPT, unique | 1, 2);
     c.add(fuse_interrupt_in{unique}).send(server, false);
     CHECK(c.answered()); // buffers back at once, nothing written
 }
 
 std::unique_ptr<Call> blocked_io(vhost::RequestHandler& server, std::uint32_t opcode,
                                  std::uint64_t unique, std::thread& worker) {
-    auto call = std::make_unique<Call>(opcode, unique);
+    auto call = std::make_unique<Call>(opcode, unique, 2);
     if (opcode == FUSE_READ) {
         fuse_read_in rd{};
         rd.fh = 7;
@@ -239,7 +201,7 @@ TEST_CASE("FUSE_INTERRUPT ends a READ or WRITE blocked on a slow file with EINTR
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(!call->answered());
     // Other requests are served meanwhile (by other workers).
-    Call getattr(FUSE_GETATTR, 102);
+    Call getattr(FUSE_GETATTR, 102, 2);
     getattr.add(fuse_getattr_in{}).send(server);
     CHECK(getattr.error() == 0);
     interrupt(server, 100);
