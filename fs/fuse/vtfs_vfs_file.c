@@ -213,19 +213,20 @@ static ssize_t vtfs_vfs_read_direct(struct kiocb *iocb, struct iov_iter *to)
 /*
  * fuse.ko refreshes the size (a GETATTR) before a read that reaches past
  * it, as reading a whole file does; the table vouches for it instead
- * (vtfs_vfs_vouch_attr), as for stat().
+ * (vtfs_vfs_vouch_attr), as for stat().  Reads within the size need not.
  */
 static ssize_t vtfs_vfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
-	struct vtfs_vfs_vouch v;
+	struct vtfs_vfs_vouch v = { .set = false };
 	ssize_t ret;
 
 	vtfs_vfs_check_data(file);
 	if (vtfs_vfs_direct(file))
 		return vtfs_vfs_fuse_fops(file)->read_iter(iocb, to);
-	vtfs_vfs_vouch_attr(inode, &v);
+	if (iocb->ki_pos + iov_iter_count(to) > i_size_read(inode))
+		vtfs_vfs_vouch_attr(inode, &v);
 	if (vtfs_vfs_cold_random(iocb, to))
 		ret = vtfs_vfs_read_direct(iocb, to);
 	else
@@ -234,22 +235,16 @@ static ssize_t vtfs_vfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
+/*
+ * No size refresh here: 6.1 splices through read_iter above, 6.12's
+ * fuse_splice_read() reads the page cache without one.
+ */
 static ssize_t vtfs_vfs_splice_read(struct file *in, loff_t *ppos,
 				    struct pipe_inode_info *pipe, size_t len,
 				    unsigned int flags)
 {
-	struct inode *inode = file_inode(in);
-	struct vtfs_vfs_vouch v;
-	ssize_t ret;
-
 	vtfs_vfs_check_data(in);
-	if (vtfs_vfs_direct(in))
-		return vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len,
-							   flags);
-	vtfs_vfs_vouch_attr(inode, &v);
-	ret = vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len, flags);
-	vtfs_vfs_unvouch(inode, &v);
-	return ret;
+	return vtfs_vfs_fuse_fops(in)->splice_read(in, ppos, pipe, len, flags);
 }
 
 static int vtfs_vfs_mmap(struct file *file, struct vm_area_struct *vma)
