@@ -238,7 +238,8 @@ u64 vtfs_window_size(struct vtfs_device *dev);
 struct vtfs_verdicts;
 /* What the table was asked about (vtfs_vtable_vouch). */
 struct vtfs_verdict_key {
-	const void *obj;		/* the dentry or inode */
+	struct dentry *dentry;		/* the dentry asked about, or NULL */
+	struct inode *inode;		/* or the inode whose attributes */
 	u64 nodeid;			/* its directory, or itself */
 	u64 child;			/* dentry: node it leads to, 0: none */
 	const struct qstr *name;	/* dentry: its name; NULL: attributes */
@@ -247,8 +248,8 @@ struct vtfs_verdicts *vtfs_verdict_alloc(void);
 void vtfs_verdict_free(struct vtfs_verdicts *memo);
 bool vtfs_verdict_known(struct vtfs_verdicts *memo,
 			const struct vtfs_verdict_key *key, u64 gen, u64 ver);
-void vtfs_verdict_note(struct vtfs_verdicts *memo,
-		       const struct vtfs_verdict_key *key, u64 gen, u64 ver);
+void vtfs_verdict_note(const struct vtfs_verdict_key *key, u64 gen, u64 ver);
+void vtfs_verdict_init(struct dentry *dentry);
 u64 vtfs_verdict_hits(struct vtfs_verdicts *memo, bool names);
 
 /* vtfs_vtable.c */

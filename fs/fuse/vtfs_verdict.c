@@ -1,135 +1,106 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio_fs.ko: a memo of the version table's recent yes answers to "is
- * this dentry / are these attributes current?" (vtfs_vtable_vouch).
+ * virtio_fs.ko: the version table's recent yes answers to "is this
+ * dentry / are these attributes current?" (vtfs_vtable_vouch), kept in
+ * the dentry and the inode themselves.
  *
  * A stat() of a path asks that question once per component for the
  * dentry and once per directory for its attributes (permission), and
  * once more for the attributes of the file.  The full answer takes the
  * table's lock and a hash lookup by name.  But a yes depends only on the
- * table generation and the node's version read before it: while both
- * still read the same, the same question gets the same answer.  So each
- * device keeps its recent yes answers per object in a direct-mapped
- * array, big enough for the objects of a source tree, and a question
- * whose object, nodeid, child, name and versions all match is answered
- * from it without the table's lock.
+ * table generation and the version of one node (the dentry's directory,
+ * or the inode itself) read before it: while both still read the same,
+ * the same question gets the same answer.  So a yes leaves a stamp of
+ * that node, generation and version in the object asked about, and the
+ * next question compares one word, as a timeout would, instead of
+ * taking the lock.
  *
- * Locking: each slot has its own sequence count, odd while a writer fills
- * it.  Readers take no lock: they check the count before and after
- * reading the slot.  A writer claims a slot by moving its count from even
- * to odd with cmpxchg, and gives up if another writer has it (a memo may
- * forget).  The hit counters are per CPU, summed unlocked by sysfs.
+ * The stamp lives where fuse.ko leaves room for us on 64-bit machines:
+ * dentry->d_time ("used by d_revalidate"; fuse.ko keeps its entry
+ * timeout in d_fsdata there) and inode->i_private (fuse.ko uses it only
+ * for its control file system).  The dentry's is zeroed when the dentry
+ * is made (vtfs_verdict_init), as dcache.c leaves it as the last user
+ * of the memory did; inode_init_always() zeroes i_private.
  *
- * A slot is never trusted for its object pointer alone: a freed dentry
- * or inode may come back at the same address, and a dentry may be
- * renamed.  The slot also holds the nodeid, child, and the name as the
- * VFS has it (its memory and its hash and length), compared without
- * reading the name's bytes.  These cannot all match for another name at
- * the same version: a name changes (rename, unlink and a new lookup) only
- * through a request the daemon answers after bumping the directory's
- * version, or on the host, which bumps it too.
+ * A stamp is the low 32 bits of the version and a 32-bit hash of the
+ * node and generation.  It cannot vouch for something that changed:
+ *
+ *  - a name changes (rename, unlink and create, host changes) only
+ *    through a request the daemon answers after bumping the directory's
+ *    version, or on the host, which bumps it too: versions only grow, so
+ *    the stamp's no longer matches.  A dentry moved to another directory
+ *    (rename, d_splice_alias) is compared against that directory, whose
+ *    hash differs;
+ *  - a new daemon has a new generation, so a new hash;
+ *  - what is left are coincidences of 32-bit hashes and of versions
+ *    2^32 bumps apart, like a wrapped sequence count.
+ *
+ * Locking: none.  A stamp is one word, stored and loaded whole
+ * (WRITE_ONCE/READ_ONCE); a stale store racing with a newer one at worst
+ * costs the next question the long way.  The hit counters are per CPU,
+ * summed unlocked by sysfs.
  */
+#include <linux/dcache.h>
+#include <linux/fs.h>
 #include <linux/hash.h>
-#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 
 #include "vtfs.h"
-
-#define VTFS_VERDICT_BITS	13	/* 8192 slots of 64 bytes: 512 KiB */
-
-struct vtfs_verdict {
-	unsigned long seq;		/* odd while being written */
-	const void *obj;		/* NULL: empty slot */
-	u64 nodeid;
-	u64 child;
-	const unsigned char *name;	/* NULL: attributes */
-	u64 hash_len;
-	u64 gen;
-	u64 ver;
-};
 
 struct vtfs_verdict_hits {
 	u64 count[2];			/* [false]: attributes, [true]: names */
 };
 
 struct vtfs_verdicts {
-	struct vtfs_verdict *slot;	/* [1 << VTFS_VERDICT_BITS] */
 	struct vtfs_verdict_hits __percpu *hits;
 };
 
-static struct vtfs_verdict *vtfs_verdict_slot(struct vtfs_verdicts *memo,
-					      const void *obj)
+/* Never 0, so that a zeroed object holds no stamp. */
+static unsigned long vtfs_verdict_stamp(u64 nodeid, u64 gen, u64 ver)
 {
-	return &memo->slot[hash_ptr(obj, VTFS_VERDICT_BITS)];
+	unsigned long who = hash_64(nodeid ^ hash_64(gen, 64), 32) | 1;
+
+	BUILD_BUG_ON(sizeof(unsigned long) < sizeof(u64));
+	return who << 32 | lower_32_bits(ver);
 }
 
-/* Racy reads: the caller checks the slot's count afterwards. */
-static bool vtfs_verdict_same(const struct vtfs_verdict *v,
-			      const struct vtfs_verdict_key *key, u64 gen,
-			      u64 ver)
+static unsigned long vtfs_verdict_held(const struct vtfs_verdict_key *key)
 {
-	const struct qstr *name = key->name;
-
-	return READ_ONCE(v->obj) == key->obj &&
-	       READ_ONCE(v->nodeid) == key->nodeid &&
-	       READ_ONCE(v->child) == key->child &&
-	       READ_ONCE(v->name) == (name ? name->name : NULL) &&
-	       READ_ONCE(v->hash_len) == (name ? name->hash_len : 0) &&
-	       READ_ONCE(v->gen) == gen && READ_ONCE(v->ver) == ver;
+	if (key->dentry)
+		return READ_ONCE(key->dentry->d_time);
+	return (unsigned long)READ_ONCE(key->inode->i_private);
 }
 
 /* Was @key vouched for at generation @gen, version @ver? */
 bool vtfs_verdict_known(struct vtfs_verdicts *memo,
 			const struct vtfs_verdict_key *key, u64 gen, u64 ver)
 {
-	struct vtfs_verdict *v;
-	unsigned long seq;
-	bool hit;
-
-	if (!memo)
+	if (vtfs_verdict_held(key) != vtfs_verdict_stamp(key->nodeid, gen, ver))
 		return false;
-	v = vtfs_verdict_slot(memo, key->obj);
-	/* Acquire: the fields read next are the ones this count covers. */
-	seq = smp_load_acquire(&v->seq);
-	if (seq & 1)
-		return false;
-	hit = vtfs_verdict_same(v, key, gen, ver);
-	/* Read the fields before the count again. */
-	smp_rmb();
-	if (!hit || READ_ONCE(v->seq) != seq)
-		return false;
-	this_cpu_inc(memo->hits->count[!!key->name]);
+	if (memo)
+		this_cpu_inc(memo->hits->count[!!key->dentry]);
 	return true;
 }
 
 /* The table vouched for @key at generation @gen, version @ver. */
-void vtfs_verdict_note(struct vtfs_verdicts *memo,
-		       const struct vtfs_verdict_key *key, u64 gen, u64 ver)
+void vtfs_verdict_note(const struct vtfs_verdict_key *key, u64 gen, u64 ver)
 {
-	const struct qstr *name = key->name;
-	struct vtfs_verdict *v;
-	unsigned long seq;
+	unsigned long stamp = vtfs_verdict_stamp(key->nodeid, gen, ver);
 
-	if (!memo)
-		return;
-	v = vtfs_verdict_slot(memo, key->obj);
-	seq = READ_ONCE(v->seq);
-	/* Full barrier on success: the fields are written after the claim. */
-	if ((seq & 1) || cmpxchg(&v->seq, seq, seq + 1) != seq)
-		return;
-	WRITE_ONCE(v->obj, key->obj);
-	WRITE_ONCE(v->nodeid, key->nodeid);
-	WRITE_ONCE(v->child, key->child);
-	WRITE_ONCE(v->gen, gen);
-	WRITE_ONCE(v->ver, ver);
-	WRITE_ONCE(v->name, name ? name->name : NULL);
-	WRITE_ONCE(v->hash_len, name ? name->hash_len : 0);
-	/* Release: readers that see the new count see these fields. */
-	smp_store_release(&v->seq, seq + 2);
+	if (key->dentry)
+		WRITE_ONCE(key->dentry->d_time, stamp);
+	else
+		WRITE_ONCE(key->inode->i_private, (void *)stamp);
 }
 
-/* Yes answers given from the memo: for names (dentries) or attributes. */
+/* A new dentry of ours holds no stamp. */
+void vtfs_verdict_init(struct dentry *dentry)
+{
+	WRITE_ONCE(dentry->d_time, 0);
+}
+
+/* Yes answers given from stamps: for names (dentries) or attributes. */
 u64 vtfs_verdict_hits(struct vtfs_verdicts *memo, bool names)
 {
 	u64 sum = 0;
@@ -142,18 +113,16 @@ u64 vtfs_verdict_hits(struct vtfs_verdicts *memo, bool names)
 	return sum;
 }
 
-/* NULL without memory: every question then takes the long way. */
+/* NULL without memory: stamps still work, uncounted. */
 struct vtfs_verdicts *vtfs_verdict_alloc(void)
 {
 	struct vtfs_verdicts *memo = kzalloc(sizeof(*memo), GFP_KERNEL);
 
 	if (!memo)
 		return NULL;
-	memo->slot = kvcalloc(1U << VTFS_VERDICT_BITS, sizeof(*memo->slot),
-			      GFP_KERNEL);
 	memo->hits = alloc_percpu(struct vtfs_verdict_hits);
-	if (!memo->slot || !memo->hits) {
-		vtfs_verdict_free(memo);
+	if (!memo->hits) {
+		kfree(memo);
 		return NULL;
 	}
 	return memo;
@@ -164,6 +133,5 @@ void vtfs_verdict_free(struct vtfs_verdicts *memo)
 	if (!memo)
 		return;
 	free_percpu(memo->hits);
-	kvfree(memo->slot);
 	kfree(memo);
 }

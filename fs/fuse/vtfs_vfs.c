@@ -26,7 +26,7 @@
  *
  * Anything the table does not vouch for goes to fuse.ko's operations
  * unchanged.  fuse.ko itself is not modified: our superblock's s_d_op
- * points to a copy of fuse's dentry operations with two of them replaced,
+ * points to a copy of fuse's dentry operations with three of them replaced,
  * and an inode gets a copy of its fuse inode operations with these two
  * replaced (and of its file operations, vtfs_vfs_file.c) when a
  * revalidation first meets it, or when a lookup or open(O_CREAT) in a
@@ -83,7 +83,7 @@ void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v)
 	struct fuse_inode *fi = get_fuse_inode(inode);
 	struct vtfs_device *dev = vtfs_sb_device(inode->i_sb);
 	struct vtfs_verdict_key key = {
-		.obj = inode,
+		.inode = inode,
 		.nodeid = get_node_id(inode),
 	};
 
@@ -291,7 +291,7 @@ static bool vtfs_vfs_dentry_current(struct dentry *dentry, bool rcu)
 {
 	struct vtfs_device *dev = vtfs_sb_device(dentry->d_sb);
 	struct inode *inode = d_inode_rcu(dentry);
-	struct vtfs_verdict_key key = { .obj = dentry };
+	struct vtfs_verdict_key key = { .dentry = dentry };
 
 	if (!dev)
 		return false;
@@ -318,6 +318,15 @@ static int vtfs_vfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 	return vtfs_vfs_fuse_dops->d_revalidate(dentry, flags);
 }
 
+/* A new dentry starts without a stamp (vtfs_verdict.c). */
+static int vtfs_vfs_d_init(struct dentry *dentry)
+{
+	vtfs_verdict_init(dentry);
+	if (vtfs_vfs_fuse_dops->d_init)
+		return vtfs_vfs_fuse_dops->d_init(dentry);
+	return 0;
+}
+
 static int vtfs_vfs_d_delete(const struct dentry *dentry)
 {
 	struct vtfs_device *dev = vtfs_sb_device(dentry->d_sb);
@@ -338,6 +347,7 @@ vtfs_vfs_dops_for(const struct dentry_operations *dops)
 		vtfs_vfs_dops = *dops;
 		vtfs_vfs_dops.d_revalidate = vtfs_vfs_d_revalidate;
 		vtfs_vfs_dops.d_delete = vtfs_vfs_d_delete;
+		vtfs_vfs_dops.d_init = vtfs_vfs_d_init;
 		vtfs_vfs_fuse_dops = dops;
 	}
 	if (vtfs_vfs_fuse_dops == dops)
@@ -357,5 +367,6 @@ void vtfs_vfs_attach(struct super_block *sb)
 	if (!ours)
 		return;
 	sb->s_d_op = ours;
+	vtfs_verdict_init(sb->s_root);
 	vtfs_vfs_adopt(d_inode(sb->s_root));
 }

@@ -827,7 +827,7 @@ static bool vtfs_vc_attr_current(struct vtfs_vtable *vt, u64 nodeid,
  * directory @key->nodeid still leads to @key->child (0: to nothing),
  * which depends on the directory's version alone; without, whether the
  * attributes the last kept reply gave the node are current.  A yes is
- * remembered per CPU for the object asked about (vtfs_verdict.c).  Called
+ * stamped on the object asked about (vtfs_verdict.c).  Called
  * in RCU walk and under VFS spinlocks: vt->lock nests inside them.
  */
 bool vtfs_vtable_vouch(struct vtfs_device *dev,
@@ -862,7 +862,7 @@ bool vtfs_vtable_vouch(struct vtfs_device *dev,
 	}
 	spin_unlock(&vt->lock);
 	if (ok)
-		vtfs_verdict_note(vt->verdicts, key, now.gen, now.ver);
+		vtfs_verdict_note(key, now.gen, now.ver);
 	return ok;
 }
 
@@ -1145,7 +1145,7 @@ void vtfs_vtable_probe(struct vtfs_device *dev)
 		return;
 	}
 	vt->len = reg.len;
-	/* Without memory for it, every question takes the long way. */
+	/* Without memory for it, stamp hits go uncounted. */
 	vt->verdicts = vtfs_verdict_alloc();
 	spin_lock_init(&vt->lock);
 	INIT_LIST_HEAD(&vt->lru);
