@@ -74,6 +74,12 @@ struct vtfs_queue_stats {
 	u64 timeouts;		/* requests that got no reply in time */
 };
 
+/* Round-trip times of one queue (vtfs_latency.c). */
+#define VTFS_LAT_BUCKETS	24	/* the last: 2^22 us (4 s) and more */
+struct vtfs_latency {
+	u64 count[VTFS_LAT_BUCKETS];
+};
+
 struct vtfs_device;
 struct vtfs_vtable;
 
@@ -131,6 +137,7 @@ struct vtfs_queue {
 	struct work_struct done_work;	/* reap used buffers */
 	struct delayed_work submit_work; /* retry the backlog (not hiprio) */
 	struct vtfs_queue_stats stats;
+	struct vtfs_latency latency;	/* request queues; under @lock */
 	atomic64_t interrupts;		/* used-buffer callbacks (irq context) */
 	struct kobject kobj;		/* queues/<name>/ in sysfs */
 	char name[24];
@@ -233,6 +240,10 @@ void vtfs_window_probe(struct vtfs_device *dev);
 void vtfs_window_kill(struct vtfs_device *dev);
 void vtfs_window_free(struct vtfs_device *dev);
 u64 vtfs_window_size(struct vtfs_device *dev);
+
+/* vtfs_latency.c */
+void vtfs_latency_note(struct vtfs_latency *lat, u64 ns);
+ssize_t vtfs_latency_show(const struct vtfs_latency *lat, char *buf);
 
 /* vtfs_verdict.c */
 struct vtfs_verdicts;

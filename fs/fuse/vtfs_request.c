@@ -32,6 +32,7 @@ struct vtfs_req {
 	struct fuse_req *req;
 	struct vtfs_queue *queue;
 	unsigned long sent;		/* jiffies */
+	u64 sent_ns;			/* ktime_get_ns(), for the latency */
 	unsigned int used_len;		/* bytes the device wrote */
 	unsigned int in_len;		/* bounce bytes for in args */
 	unsigned int nr_out_sg;		/* device-readable entries */
@@ -219,6 +220,7 @@ static int vtfs_add_locked(struct vtfs_queue *q, struct vtfs_req *vr)
 	}
 	vr->queue = q;
 	vr->sent = jiffies;
+	vr->sent_ns = ktime_get_ns();
 	list_add_tail(&vr->node, &q->inflight);
 	q->nr_inflight++;
 	q->stats.requests++;
@@ -493,6 +495,7 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 	struct vtfs_req *vr = token;
 
 	vr->used_len = len;
+	vtfs_latency_note(&q->latency, ktime_get_ns() - vr->sent_ns);
 	list_move_tail(&vr->node, done);
 	q->nr_inflight--;
 }

@@ -10,6 +10,7 @@
  *   /sys/fs/virtiofs/<index>/device              link to the virtio device
  *   /sys/fs/virtiofs/<index>/queues/<name>/      hiprio, request.0, ...
  *       requests inflight kicks interrupts full bad_replies timeouts
+ *       latency_us (request queues: histogram, vtfs_latency.c)
  *   /sys/fs/virtiofs/<index>/version_table/      see vtfs_vtable.c
  *
  * Documented in Documentation/filesystems/virtio_fs.rst.
@@ -141,7 +142,21 @@ VTFS_QUEUE_STAT(kicks);
 VTFS_QUEUE_STAT(full);
 VTFS_QUEUE_STAT(bad_replies);
 VTFS_QUEUE_STAT(timeouts);
+/* Copied under the lock, formatted without it. */
+static ssize_t latency_us_show(struct kobject *kobj, struct kobj_attribute *a,
+			       char *buf)
+{
+	struct vtfs_queue *q = container_of(kobj, struct vtfs_queue, kobj);
+	struct vtfs_latency lat;
+
+	spin_lock(&q->lock);
+	lat = q->latency;
+	spin_unlock(&q->lock);
+	return vtfs_latency_show(&lat, buf);
+}
+
 static struct kobj_attribute vtfs_qattr_inflight = __ATTR_RO(inflight);
+static struct kobj_attribute vtfs_qattr_latency_us = __ATTR_RO(latency_us);
 static struct kobj_attribute vtfs_qattr_interrupts = __ATTR_RO(interrupts);
 
 static struct attribute *vtfs_queue_attrs[] = {
@@ -152,6 +167,7 @@ static struct attribute *vtfs_queue_attrs[] = {
 	&vtfs_qattr_timeouts.attr.attr,
 	&vtfs_qattr_inflight.attr,
 	&vtfs_qattr_interrupts.attr,
+	&vtfs_qattr_latency_us.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vtfs_queue);

@@ -13,6 +13,9 @@
 #   @@BENCH-COUNTERS <requests> <kicks> <interrupts> (deltas over the job,
 #                    summed over the request queues of our module; absent
 #                    when /sys/fs/virtiofs/*/queues does not exist)
+#   @@BENCH-LATENCY <count>...   (delta over the job of the request queues'
+#                    round-trip histograms, sysfs latency_us, summed over
+#                    the queues; absent without them)
 #   @@BENCH-IRQS <interrupts>                 (delta over the job of the guest's
 #                    /proc/interrupts lines of virtio request queues: 9p,
 #                    Debian's module and ours alike)
@@ -52,6 +55,18 @@ counters() {
 			$(($3 + $(cat "$q/interrupts")))
 	done
 	echo "$1 $2 $3"
+}
+# The request queues' latency_us histograms, bucket by bucket.
+latency() {
+	cat /sys/fs/virtiofs/*/queues/request.*/latency_us 2>/dev/null |
+		awk '{ for (i = 1; i <= NF; i++) s[i] += $i; if (NF > n) n = NF }
+		     END { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? " " : ""), s[i]; print "" }'
+}
+# Bucket-wise $2 - $1 of two latency() lines.
+latency_delta() {
+	printf '%s\n%s\n' "$1" "$2" |
+		awk 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i }
+		     NR == 2 { for (i = 1; i <= NF; i++) printf "%s%d", (i > 1 ? " " : ""), $i - a[i]; print "" }'
 }
 found=
 for q in /sys/fs/virtiofs/*/queues/request.*; do
@@ -101,6 +116,7 @@ for job in "$@"; do
 	echo 3 >/proc/sys/vm/drop_caches
 	echo "@@BENCH-BEGIN $id"
 	before=$(counters)
+	lat0=$(latency)
 	irq0=$(irqs)
 	t0=$(uptime)
 	BENCH_DIR=$dir BENCH_ENGINE=$engine BENCH_JOBS=$numjobs BENCH_SIZE=$size \
@@ -110,6 +126,7 @@ for job in "$@"; do
 	t1=$(uptime)
 	irq1=$(irqs)
 	after=$(counters)
+	lat1=$(latency)
 	cat /tmp/fio.json
 	echo
 	sed 's/^/@@BENCH-ERR /' /tmp/fio.err
@@ -117,6 +134,7 @@ for job in "$@"; do
 		set -- $before $after
 		echo "@@BENCH-COUNTERS $(($4 - $1)) $(($5 - $2)) $(($6 - $3))"
 	fi
+	[ -z "$lat1" ] || echo "@@BENCH-LATENCY $(latency_delta "$lat0" "$lat1")"
 	echo "@@BENCH-IRQS $((irq1 - irq0))"
 	echo "@@BENCH-END $id $rc $t0 $t1"
 	rm -f /tmp/fio.json /tmp/fio.err

@@ -13,6 +13,7 @@ constexpr std::string_view kEnd = "@@BENCH-END ";
 constexpr std::string_view kErr = "@@BENCH-ERR ";
 constexpr std::string_view kCounters = "@@BENCH-COUNTERS ";
 constexpr std::string_view kIrqs = "@@BENCH-IRQS ";
+constexpr std::string_view kLatency = "@@BENCH-LATENCY ";
 
 bool starts_with(std::string_view s, std::string_view p) {
     return s.substr(0, p.size()) == p;
@@ -61,6 +62,10 @@ std::optional<BenchConsoleParser::Block> BenchConsoleParser::feed(std::string_vi
             } catch (const std::exception&) {
             }
         }
+        return std::nullopt;
+    }
+    if (starts_with(marker, kLatency)) {
+        current_->latency = LatencyHistogram::parse(marker.substr(kLatency.size()));
         return std::nullopt;
     }
     if (starts_with(marker, kIrqs)) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "bench/latency_histogram.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +28,8 @@ public:
         std::string fio_text; // fio's JSON (and anything else printed meanwhile)
         std::vector<std::string> stderr_lines;
         std::optional<QueueCounters> counters;
-        std::optional<long long> guest_irqs; // virtio request-queue interrupts, any transport
+        std::optional<LatencyHistogram> latency; // our module's round trips, delta
+        std::optional<long long> guest_irqs;     // virtio request-queue interrupts, any transport
     };
 
     // Returns the finished block when `line` is its @@BENCH-END.

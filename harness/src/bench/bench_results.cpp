@@ -17,6 +17,7 @@ BenchSample BenchSample::from_block(const BenchConsoleParser::Block& b, const Be
     s.fio_rc = b.fio_rc;
     s.seconds = b.seconds;
     s.counters = b.counters;
+    s.latency = b.latency;
     s.guest_irqs = b.guest_irqs;
     s.stderr_lines = b.stderr_lines;
     auto obj = extract_json_object(b.fio_text);
@@ -77,6 +78,9 @@ json BenchSample::to_json() const {
     if (guest_irqs) {
         j["guest_irqs"] = *guest_irqs;
     }
+    if (latency) {
+        j["latency_us_hist"] = latency->to_json();
+    }
     if (counters) {
         j["counters"] = {{"requests", counters->requests},
                          {"kicks", counters->kicks},
@@ -104,12 +108,30 @@ BenchSample BenchSample::from_json(const json& j) {
     if (j.contains("guest_irqs")) {
         s.guest_irqs = j["guest_irqs"].get<long long>();
     }
+    if (j.contains("latency_us_hist")) {
+        s.latency = LatencyHistogram::from_json(j["latency_us_hist"]);
+    }
     if (j.contains("counters")) {
         const auto& c = j["counters"];
         s.counters = QueueCounters{c.value("requests", 0LL), c.value("kicks", 0LL),
                                    c.value("interrupts", 0LL)};
     }
     return s;
+}
+
+std::optional<LatencyHistogram> BenchResults::latency(const std::string& column,
+                                                      const std::string& row) const {
+    std::optional<LatencyHistogram> sum;
+    for (const auto* s : cell(column, row)) {
+        if (s->ok && s->latency) {
+            if (!sum) {
+                sum = *s->latency;
+            } else {
+                sum->add(*s->latency);
+            }
+        }
+    }
+    return sum;
 }
 
 std::vector<const BenchSample*> BenchResults::cell(const std::string& column,

@@ -29,7 +29,8 @@ struct BenchSample {
     std::uint64_t io_bytes = 0;
     double seconds = 0; // guest time around fio
     std::optional<QueueCounters> counters;
-    std::optional<long long> guest_irqs; // /proc/interrupts, virtio request queues
+    std::optional<LatencyHistogram> latency; // our module's request round trips
+    std::optional<long long> guest_irqs;     // /proc/interrupts, virtio request queues
     std::vector<std::string> stderr_lines;
     nlohmann::json fio; // the raw fio JSON (null if none was printed)
 
@@ -67,6 +68,9 @@ public:
     // Samples of one cell (any outcome).
     std::vector<const BenchSample*> cell(const std::string& column, const std::string& row) const;
     bool has_column(const std::string& id) const;
+    // Round-trip histogram of one cell, summed over its ok repeats.
+    std::optional<LatencyHistogram> latency(const std::string& column,
+                                            const std::string& row) const;
 
     nlohmann::json to_json() const;
     static BenchResults from_json(const nlohmann::json& j);

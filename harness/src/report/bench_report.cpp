@@ -234,6 +234,37 @@ std::string BenchReport::counter_table() const {
     return any ? s : "";
 }
 
+// Percentiles of our module's request round trips, from the cell's summed
+// histogram: upper bounds of power-of-two buckets.
+std::string BenchReport::latency_table() const {
+    std::vector<std::string> ids;
+    for (const auto& c : r_.columns) {
+        if (c.transport == "ours" && !c.guest_tmpfs) {
+            ids.push_back(c.id);
+        }
+    }
+    std::vector<std::string> head = {"row"};
+    for (const auto& id : ids) {
+        head.push_back(id + " p50 us");
+        head.push_back(id + " p99 us");
+    }
+    std::string s = header_row(head);
+    bool any = false;
+    for (const auto& row : r_.rows) {
+        std::vector<std::string> cells = {row.name()};
+        for (const auto& id : ids) {
+            auto h = r_.latency(id, row.name());
+            for (double p : {0.5, 0.99}) {
+                auto us = h ? h->percentile_us(p) : std::nullopt;
+                any = any || us.has_value();
+                cells.push_back(us ? fmt::format("<{:g}", *us) : "-");
+            }
+        }
+        s += table_row(cells);
+    }
+    return any ? s : "";
+}
+
 std::string BenchReport::per_io_table() const {
     std::vector<const BenchColumn*> cols;
     for (const auto& c : r_.columns) {
@@ -308,6 +339,13 @@ std::string BenchReport::markdown() const {
              "per 4 KiB fio I/O, virtqueue kicks (guest -> host notifications) and interrupts "
              "(host -> guest) per request.\n\n";
         s += counters;
+    }
+    auto latency = latency_table();
+    if (!latency.empty()) {
+        s += "\nOur module's request round trips (made available to the device until the "
+             "transport takes the reply; sysfs latency_us, all repeats): the power-of-two "
+             "bucket in microseconds that holds the median and the 99th percentile.\n\n";
+        s += latency;
     }
     auto per_io = per_io_table();
     if (!per_io.empty()) {

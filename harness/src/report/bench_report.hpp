@@ -29,6 +29,7 @@ private:
     std::string bandwidth_table() const;
     std::string ratio_table() const;
     std::string counter_table() const;
+    std::string latency_table() const;
     std::string per_io_table() const;
     std::string failures() const;
 
