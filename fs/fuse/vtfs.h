@@ -285,6 +285,8 @@ bool vtfs_vtable_vouch_data(struct vtfs_device *dev, u64 nodeid,
 void vtfs_vtable_data_emptied(struct vtfs_device *dev, u64 nodeid,
 			      const struct vtfs_vtable_tag *tag);
 bool vtfs_vtable_in_use(struct vtfs_device *dev);
+void vtfs_vtable_tag_node(struct vtfs_device *dev, u64 nodeid,
+			  struct vtfs_vtable_tag *tag);
 extern const struct attribute_group vtfs_vtable_group;
 
 /* vtfs_vfs.c */
@@ -297,6 +299,12 @@ struct vtfs_vfs_vouch {
 };
 void vtfs_vfs_vouch_attr(struct inode *inode, struct vtfs_vfs_vouch *v);
 void vtfs_vfs_unvouch(struct inode *inode, struct vtfs_vfs_vouch *v);
+
+/* vtfs_vfs_nosec.c */
+void vtfs_vfs_nosec_attach(struct super_block *sb);
+void vtfs_vfs_nosec_forget(struct inode *inode);
+ssize_t vtfs_vfs_nosec_write(struct kiocb *iocb, struct iov_iter *from,
+			     ssize_t (*write)(struct kiocb *, struct iov_iter *));
 
 /* vtfs_vfs_file.c */
 void vtfs_vfs_adopt_fops(struct inode *inode);

@@ -76,8 +76,12 @@ static unsigned long vtfs_verdict_held(const struct vtfs_verdict_key *key)
 bool vtfs_verdict_known(struct vtfs_verdicts *memo,
 			const struct vtfs_verdict_key *key, u64 gen, u64 ver)
 {
-	if (vtfs_verdict_held(key) != vtfs_verdict_stamp(key->nodeid, gen, ver))
+	if (vtfs_verdict_held(key) != vtfs_verdict_stamp(key->nodeid, gen, ver)) {
+		/* What was derived from the old attributes goes too. */
+		if (key->inode)
+			vtfs_vfs_nosec_forget(key->inode);
 		return false;
+	}
 	if (memo)
 		this_cpu_inc(memo->hits->count[!!key->dentry]);
 	return true;

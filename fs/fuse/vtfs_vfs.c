@@ -367,6 +367,7 @@ void vtfs_vfs_attach(struct super_block *sb)
 	if (!ours)
 		return;
 	sb->s_d_op = ours;
+	vtfs_vfs_nosec_attach(sb);
 	vtfs_verdict_init(sb->s_root);
 	vtfs_vfs_adopt(d_inode(sb->s_root));
 }

@@ -942,6 +942,17 @@ void vtfs_vtable_data_emptied(struct vtfs_device *dev, u64 nodeid,
 			       GFP_KERNEL);
 }
 
+/* @nodeid's version now; tag->valid is false without a usable table. */
+void vtfs_vtable_tag_node(struct vtfs_device *dev, u64 nodeid,
+			  struct vtfs_vtable_tag *tag)
+{
+	if (!dev->vtable || !READ_ONCE(dev->vtable->on)) {
+		tag->valid = false;
+		return;
+	}
+	vtfs_vt_tag_node(dev, nodeid, tag);
+}
+
 /* Does a mount of @dev use the table? */
 bool vtfs_vtable_in_use(struct vtfs_device *dev)
 {

@@ -69,6 +69,10 @@ const std::vector<BenchColumn>& bench_columns() {
         // are unchanged (Documentation/version-table.rst).
         {"ours-vtable", "ours none+vtable, vfsd", "ours", "none", false, false, "vfsd", "", "",
          "16M"},
+        // DAX with the version table: writes skip the per-write privilege
+        // check while the file is unchanged (fs/fuse/vtfs_vfs_nosec.c).
+        {"ours-dax-vtable", "ours none+dax+vtable, vfsd", "ours", "none", false, false, "vfsd",
+         "dax", "512M", "16M"},
         {"ours-auto", "ours auto", "ours", "auto", false, false, "", "", "", ""},
         {"ours-always-wb", "ours always+wb", "ours", "always", true, false, "", "", "", ""},
         {"tmpfs", "guest tmpfs", "9p", "none", false, true, "", "", "", ""},

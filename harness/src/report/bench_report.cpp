@@ -155,6 +155,8 @@ std::string BenchReport::ratio_table() const {
         {"ours-rs", "debian-rs", ""},
         {"ours-dax", "ours-vfsd", ""},
         {"ours-dax", "tmpfs", ""},
+        {"ours-dax-vtable", "ours-vfsd", ""},
+        {"ours-dax-vtable", "ours-dax", ""},
     };
     std::vector<const Pair*> verdicts;
     for (const auto& p : pairs) {
