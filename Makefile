@@ -121,6 +121,7 @@ vtable-check: image qemu-dax
 	KERNEL=$(KERNEL) ./tests/vtable/suites.sh
 	KERNEL=$(KERNEL) ./tests/vtable/staleness.sh
 	KERNEL=$(KERNEL) ./tests/vtable/generation.sh
+	KERNEL=$(KERNEL) ./tests/vtable/nosec.sh
 
 # vfsd killed with SIGKILL and restarted (twice from another binary) under a
 # guest running fsx, a checksum-verified copy and a git status loop: no error

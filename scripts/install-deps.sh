@@ -8,7 +8,7 @@ qemu-system-x86 qemu-utils busybox-static fio libaio-dev
 linux-headers-amd64 linux-source-6.1
 libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev catch2
 gnuplot-nox debootstrap libseccomp-dev libcap-ng-dev clang git python3 sqlite3
-libfuse3-dev linux-perf"
+libfuse3-dev linux-perf libcap2-bin"
 
 missing=""
 for p in $PKGS; do
