@@ -100,6 +100,7 @@ check-trixie:
 	$(MAKE) image KERNEL=trixie
 	$(HARNESS) --kernel trixie test --columns ours+vfsd,debian+virtiofsd
 	KERNEL=trixie ./tests/vtable/staleness.sh
+	KERNEL=trixie ./tests/vtable/nosec.sh
 
 # Two guests, two QEMUs with DAX windows, one host file mapped MAP_SHARED in
 # both: each sees the other's stores (with cache=none, only DAX can map it).
@@ -115,8 +116,9 @@ locks-check: image
 
 # The version table (Documentation/filesystems/virtio_fs.rst): the suites
 # with the table on and its sysfs counters, staleness under churn from the
-# host and a second guest (0 stale; cache=always above 0), and a new table
-# generation invalidating everything.
+# host and a second guest (0 stale; cache=always above 0), a new table
+# generation invalidating everything, and DAX overwrites without a privilege
+# check per write while the file is unchanged.
 vtable-check: image qemu-dax
 	KERNEL=$(KERNEL) ./tests/vtable/suites.sh
 	KERNEL=$(KERNEL) ./tests/vtable/staleness.sh
