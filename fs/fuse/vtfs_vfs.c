@@ -228,9 +228,10 @@ static void vtfs_vfs_adopt(struct inode *inode)
 	const struct inode_operations *iop = READ_ONCE(inode->i_op);
 	const struct inode_operations *ours;
 
-	vtfs_vfs_adopt_fops(inode);
+	/* Adopted already: its file operations were done first. */
 	if (vtfs_vfs_is_ours(iop))
 		return;
+	vtfs_vfs_adopt_fops(inode);
 	ours = vtfs_vfs_copy_of(iop);
 	/* Both tables are valid at every instant: a plain swap will do. */
 	if (ours)
