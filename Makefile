@@ -89,7 +89,7 @@ unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check \
-	locks-check restart-check bench-check
+	locks-check restart-check idmap-check bench-check
 	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
 ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
@@ -135,7 +135,8 @@ restart-check: image qemu-dax
 # 65536 (host and guest owners of what guest root and user 1000 create and
 # chown, a host owner outside the map shows as 65534, guest id 70000 gets
 # EPERM); then vfsd unprivileged with squash-guest, and with no rules
-# (guest root is the daemon's user, no other guest id crosses).  Three boots.
+# (guest root is the daemon's user, no other guest id crosses).  Three boots,
+# about a minute.
 idmap-check: image
 	KERNEL=$(KERNEL) ./tests/idmap/check.sh
 

@@ -53,7 +53,7 @@ boot() {
 }
 
 # The guest's view: "idmap: owner NAME UID GID" and "idmap: NAME ok|failed".
-guest_owner() { sed -n "s/^idmap: owner $2 //p" "$logs/$1" | tr -d '\r'; }
+guest_owner() { sed -n "s|^idmap: owner $2 ||p" "$logs/$1" | tr -d '\r'; }
 guest_result() { sed -n "s/^idmap: $2 //p" "$logs/$1" | tr -d '\r'; }
 host_owner() { stat -c '%u %g' "$shared/$1" 2>/dev/null; }
 
