@@ -137,6 +137,10 @@ std::uint32_t IdMap::to_guest(std::uint32_t host) const {
     return static_cast<std::uint32_t>(r->target + offset);
 }
 
+bool IdTranslation::refuses_xattr(std::string_view name) const {
+    return !empty() && name.starts_with("system.posix_acl_");
+}
+
 void IdTranslation::default_unprivileged(uid_t uid, gid_t gid) {
     if (uids.empty()) {
         uids.add(fmt::format("map:0:{}:1", uid));

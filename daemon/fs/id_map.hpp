@@ -63,6 +63,10 @@ struct IdTranslation {
     IdMap gids;
 
     bool empty() const { return uids.empty() && gids.empty(); }
+    // POSIX ACL xattrs hold ids inside their values, which no rule
+    // translates: refused while ids are translated (virtiofsd, too, does
+    // not translate with ACLs on).
+    bool refuses_xattr(std::string_view name) const;
     // What an unprivileged daemon does for a kind of id it was given no
     // rules for, as virtiofsd does in its user namespace: guest root is the
     // daemon's user, and no other id crosses.

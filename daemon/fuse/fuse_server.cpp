@@ -837,6 +837,9 @@ void FuseServer::op_setxattr(const fuse_in_header& h, In& in, Reply& reply) {
     if (!name || arg.size != in.remaining() || arg.size > kMaxXattrSize) {
         return reply.error(EINVAL);
     }
+    if (options_.ids.refuses_xattr(*name)) {
+        return reply.error(EOPNOTSUPP);
+    }
     std::vector<char> value(arg.size);
     in.read(value.data(), value.size());
     const int err = fs_.setxattr(h.nodeid, *name, value, static_cast<int>(arg.flags));
@@ -854,6 +857,9 @@ void FuseServer::op_getxattr(const fuse_in_header& h, In& in, Reply& reply, bool
     }
     if (list && in.remaining() != 0) {
         return reply.error(EINVAL);
+    }
+    if (name && options_.ids.refuses_xattr(*name)) {
+        return reply.error(EOPNOTSUPP);
     }
     std::vector<char> value(std::min<std::size_t>(arg.size, kMaxXattrSize));
     if (arg.size > 0 && value.size() > reply.payload_capacity()) {

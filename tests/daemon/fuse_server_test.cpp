@@ -485,3 +485,33 @@ TEST_CASE("id translation: none leaves ids as they are", "[fuse][idmap]") {
     CHECK(fs.last_caller->uid == 70000);
     CHECK(fs.last_caller->gid == 3);
 }
+
+TEST_CASE("id translation: POSIX ACL xattrs, whose ids it cannot reach, are refused",
+          "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, mapped_options());
+    init(server);
+    for (const char* acl : {"system.posix_acl_access", "system.posix_acl_default"}) {
+        INFO(acl);
+        Exchange g(FUSE_GETXATTR, 1);
+        g.arg(fuse_getxattr_in{64, 0}).name(acl).run(server);
+        CHECK(g.header().error == -EOPNOTSUPP);
+        Exchange s(FUSE_SETXATTR, 1);
+        fuse_setxattr_in in{};
+        in.size = 4;
+        s.append(&in, FUSE_COMPAT_SETXATTR_IN_SIZE);
+        s.name(acl).append("\x02\0\0\0", 4);
+        s.run(server);
+        CHECK(s.header().error == -EOPNOTSUPP);
+    }
+    Exchange u(FUSE_GETXATTR, 1);
+    u.arg(fuse_getxattr_in{64, 0}).name("user.x").run(server);
+    CHECK(u.header().error == 0);
+    SECTION("without translation they reach the file system") {
+        fuse::FuseServer plain(fs, options());
+        init(plain);
+        Exchange p(FUSE_GETXATTR, 1);
+        p.arg(fuse_getxattr_in{64, 0}).name("system.posix_acl_access").run(plain);
+        CHECK(p.header().error == 0);
+    }
+}
