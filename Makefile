@@ -13,6 +13,7 @@
 #   make virtiofsd-rs  fetch Debian 13's Rust virtiofsd into build/virtiofsd-rs
 #   make qemu-dax   QEMU 7.2 with the virtio-fs DAX window (Documentation/qemu-dax.rst)
 #   make restart-check   vfsd killed and restarted under a busy guest (Documentation/vfsd.md)
+#   make idmap-check   vfsd's --translate-uid/gid and unprivileged ownership (Documentation/vfsd.md)
 #
 # Everything built lands in build/ (never committed) and ./virtio_fs.ko.
 
@@ -39,7 +40,7 @@ HARNESS_K := $(HARNESS) --kernel $(KERNEL)
 .PHONY: all deps kernel module guest-tests harness daemon image unit check demo \
 	checkpatch clean help fuzz check-trixie check-full rootboot-check dkms-deb dkms-boot-test bench bench-quick \
 	qemu-dax qemu-dax-check dax-two-guests-check vtable-check locks-check restart-check \
-	virtiofsd-rs bench-check
+	idmap-check virtiofsd-rs bench-check
 
 all: module guest-tests harness
 
@@ -88,7 +89,7 @@ unit: harness
 	cd $(BUILD)/cmake && ctest --output-on-failure
 
 check: unit fuzz image rootboot-check qemu-dax-check dax-two-guests-check vtable-check \
-	locks-check restart-check bench-check
+	locks-check restart-check idmap-check bench-check
 	$(HARNESS_K) test --transport ours,debian --daemon virtiofsd,vfsd
 ifeq ($(KERNEL),bookworm)
 	$(MAKE) check-trixie
@@ -132,6 +133,15 @@ vtable-check: image qemu-dax
 # patched QEMU reconnects).  About 4 minutes.
 restart-check: image qemu-dax
 	KERNEL=$(KERNEL) ./tests/restart/check.sh
+
+# Ownership (issue 14): vfsd as root with --translate-uid/gid map:0:100000:
+# 65536 (host and guest owners of what guest root and user 1000 create and
+# chown, a host owner outside the map shows as 65534, guest id 70000 gets
+# EPERM); then vfsd unprivileged with squash-guest, and with no rules
+# (guest root is the daemon's user, no other guest id crosses).  Three boots,
+# about a minute.
+idmap-check: image
+	KERNEL=$(KERNEL) ./tests/idmap/check.sh
 
 # The patched QEMU's DAX window from the backend's side: good and bad
 # SHMEM_MAP/UNMAP requests, read-only to read-write upgrades, reset.

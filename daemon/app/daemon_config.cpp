@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <iostream>
+#include <tuple>
 
 #ifndef VFSD_VERSION
 #define VFSD_VERSION "0.1"
@@ -131,6 +132,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     bool keep_caps = false;
     std::vector<std::string> version_table;
     std::string socket_group;
+    std::vector<std::string> translate_uid, translate_gid;
     unsigned long rlimit_nofile = 0;
     app.add_option("--socket-path", config.socket_path, "vhost-user socket to listen on");
     app.add_option("--fd", fd, "inherited, already listening vhost-user socket");
@@ -163,6 +165,13 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     app.add_option("--state-file", config.state_file,
                    "keep the guest's node ids and open files in PATH, and take them back "
                    "when started again while the guest is running (needs QEMU that reconnects)");
+    app.add_option("--translate-uid", translate_uid,
+                   "map uids between guest and host, virtiofsd's TYPE:SOURCE:TARGET:COUNT "
+                   "(repeatable): map:GUEST:HOST:N, guest:GUEST:HOST:N, host:HOST:GUEST:N, "
+                   "squash-guest:GUEST:HOST:N, squash-host:HOST:GUEST:N, forbid-guest:GUEST:N")
+        ->allow_extra_args(false);
+    app.add_option("--translate-gid", translate_gid, "the same as --translate-uid, for gids")
+        ->allow_extra_args(false);
     app.add_flag("--keep-capabilities", keep_caps,
                  "do not drop the capabilities a passthrough server does not need");
     app.add_flag("-f,--foreground", foreground, "ignored: vfsd always stays in the foreground");
@@ -195,6 +204,15 @@ ParseOutcome parse_command_line(int argc, char** argv) {
             return ParseOutcome{std::nullopt, 1};
         }
         config.faults.push_back(*rule);
+    }
+    for (const auto& [specs, map, what] : {std::tuple{&translate_uid, &config.ids.uids, "uid"},
+                                           std::tuple{&translate_gid, &config.ids.gids, "gid"}}) {
+        for (const auto& spec : *specs) {
+            if (auto err = map->add(spec)) {
+                std::cerr << "vfsd: --translate-" << what << ": " << *err << "\n";
+                return ParseOutcome{std::nullopt, 1};
+            }
+        }
     }
     if (app.count("--version-table") > 0) {
         const std::string value = version_table.empty() ? "" : version_table.back();

@@ -2,6 +2,7 @@
 
 #include "app/confinement.hpp"
 #include "app/sandbox.hpp"
+#include "fs/id_map.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/fault_rule.hpp"
 
@@ -35,6 +36,8 @@ struct DaemonConfig {
     // empty: none.
     std::string state_file;
     std::vector<fuse::FaultRule> faults;
+    // --translate-uid/--translate-gid (Documentation/vfsd.md, "Ownership").
+    fs::IdTranslation ids;
     std::vector<std::string> ignored_options; // accepted for virtiofsd compatibility
 };
 

@@ -59,6 +59,16 @@ int run(const vfsd::DaemonConfig& config) {
     for (const auto& o : config.ignored_options) {
         spdlog::info("ignoring option {}", o);
     }
+    auto ids = config.ids;
+    if (::geteuid() != 0) {
+        // It cannot give a file another owner than itself: what no rule
+        // says, virtiofsd's user namespace does (Documentation/vfsd.md).
+        ids.default_unprivileged(::geteuid(), ::getegid());
+        spdlog::info("unprivileged: files are created as uid {} gid {}; where no "
+                     "--translate-* rule says otherwise, that is guest root and no other "
+                     "guest id may own files",
+                     ::geteuid(), ::getegid());
+    }
     ::signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
 
@@ -84,6 +94,7 @@ int run(const vfsd::DaemonConfig& config) {
     fuse_options.cache = vfsd::fuse::CachePolicy::for_mode(config.cache, config.writeback);
     fuse_options.readdirplus = config.readdirplus;
     fuse_options.state = state.get();
+    fuse_options.ids = ids;
     // DAX window mappings go to the frontend over the backend channel.
     vfsd::vhost::FrontendMapper dax_mapper;
     fuse_options.dax = &dax_mapper;

@@ -76,10 +76,6 @@ void reply_status(Reply& reply, int err) {
     }
 }
 
-fs::Caller caller_of(const fuse_in_header& h) {
-    return fs::Caller{h.uid, h.gid, static_cast<pid_t>(h.pid)};
-}
-
 } // namespace
 
 const char* opcode_name(std::uint32_t opcode) {
@@ -187,7 +183,7 @@ const char* opcode_name(std::uint32_t opcode) {
     }
 }
 
-void fill_fuse_attr(fuse_attr& a, const struct stat& st) {
+void fill_fuse_attr(fuse_attr& a, const struct stat& st, const fs::IdTranslation& ids) {
     a = {};
     a.ino = st.st_ino;
     a.size = static_cast<std::uint64_t>(st.st_size);
@@ -200,8 +196,8 @@ void fill_fuse_attr(fuse_attr& a, const struct stat& st) {
     a.ctimensec = static_cast<std::uint32_t>(st.st_ctim.tv_nsec);
     a.mode = st.st_mode;
     a.nlink = static_cast<std::uint32_t>(st.st_nlink);
-    a.uid = st.st_uid;
-    a.gid = st.st_gid;
+    a.uid = ids.uids.to_guest(st.st_uid);
+    a.gid = ids.gids.to_guest(st.st_gid);
     a.rdev = static_cast<std::uint32_t>(st.st_rdev);
     a.blksize = static_cast<std::uint32_t>(st.st_blksize);
 }
@@ -433,7 +429,7 @@ void FuseServer::op_destroy(Reply& reply) {
 void FuseServer::fill_attr_out(fuse_attr_out& out, const struct stat& st) const {
     out = {};
     out.attr_valid = options_.cache.attr_timeout_sec;
-    fill_fuse_attr(out.attr, st);
+    fill_fuse_attr(out.attr, st, options_.ids);
 }
 
 void FuseServer::fill_entry(fuse_entry_out& out, const fs::Entry& entry) const {
@@ -442,7 +438,16 @@ void FuseServer::fill_entry(fuse_entry_out& out, const fs::Entry& entry) const {
     out.generation = entry.generation;
     out.entry_valid = options_.cache.entry_timeout_sec;
     out.attr_valid = options_.cache.attr_timeout_sec;
-    fill_fuse_attr(out.attr, entry.attr);
+    fill_fuse_attr(out.attr, entry.attr, options_.ids);
+}
+
+std::optional<fs::Caller> FuseServer::caller_of(const fuse_in_header& h) const {
+    const auto uid = options_.ids.uids.to_host(h.uid);
+    const auto gid = options_.ids.gids.to_host(h.gid);
+    if (!uid || !gid) {
+        return std::nullopt;
+    }
+    return fs::Caller{*uid, *gid, static_cast<pid_t>(h.pid)};
 }
 
 void FuseServer::reply_entry(Reply& reply, const fs::Result<fs::Entry>& entry) {
@@ -514,11 +519,11 @@ void FuseServer::op_setattr(const fuse_in_header& h, In& in, Reply& reply) {
     if (arg.valid & FATTR_MODE) {
         change.mode = arg.mode;
     }
-    if (arg.valid & FATTR_UID) {
-        change.uid = arg.uid;
+    if ((arg.valid & FATTR_UID) && !(change.uid = options_.ids.uids.to_host(arg.uid))) {
+        return reply.error(EPERM);
     }
-    if (arg.valid & FATTR_GID) {
-        change.gid = arg.gid;
+    if ((arg.valid & FATTR_GID) && !(change.gid = options_.ids.gids.to_host(arg.gid))) {
+        return reply.error(EPERM);
     }
     if (arg.valid & FATTR_SIZE) {
         if (arg.size > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
@@ -562,7 +567,11 @@ void FuseServer::op_symlink(const fuse_in_header& h, In& in, Reply& reply) {
     if (!target) {
         return reply.error(EINVAL);
     }
-    reply_entry(reply, fs_.symlink(h.nodeid, *name, *target, caller_of(h)));
+    const auto caller = caller_of(h);
+    if (!caller) {
+        return reply.error(EPERM);
+    }
+    reply_entry(reply, fs_.symlink(h.nodeid, *name, *target, *caller));
 }
 
 void FuseServer::op_mknod(const fuse_in_header& h, In& in, Reply& reply) {
@@ -571,7 +580,11 @@ void FuseServer::op_mknod(const fuse_in_header& h, In& in, Reply& reply) {
     if (!take(in, arg) || !(name = take_last_name(in))) {
         return reply.error(EINVAL);
     }
-    reply_entry(reply, fs_.mknod(h.nodeid, *name, arg.mode, arg.rdev, caller_of(h)));
+    const auto caller = caller_of(h);
+    if (!caller) {
+        return reply.error(EPERM);
+    }
+    reply_entry(reply, fs_.mknod(h.nodeid, *name, arg.mode, arg.rdev, *caller));
 }
 
 void FuseServer::op_mkdir(const fuse_in_header& h, In& in, Reply& reply) {
@@ -580,7 +593,11 @@ void FuseServer::op_mkdir(const fuse_in_header& h, In& in, Reply& reply) {
     if (!take(in, arg) || !(name = take_last_name(in))) {
         return reply.error(EINVAL);
     }
-    reply_entry(reply, fs_.mkdir(h.nodeid, *name, arg.mode, caller_of(h)));
+    const auto caller = caller_of(h);
+    if (!caller) {
+        return reply.error(EPERM);
+    }
+    reply_entry(reply, fs_.mkdir(h.nodeid, *name, arg.mode, *caller));
 }
 
 void FuseServer::op_unlink(const fuse_in_header& h, In& in, Reply& reply, bool dir) {
@@ -648,8 +665,12 @@ void FuseServer::op_create(const fuse_in_header& h, In& in, Reply& reply, int dr
     if (!take(in, arg) || !(name = take_last_name(in))) {
         return reply.error(EINVAL);
     }
-    auto created = fs_.create(h.nodeid, *name, static_cast<int>(arg.flags) & ~drop_flags, arg.mode,
-                              caller_of(h));
+    const auto caller = caller_of(h);
+    if (!caller) {
+        return reply.error(EPERM);
+    }
+    auto created =
+        fs_.create(h.nodeid, *name, static_cast<int>(arg.flags) & ~drop_flags, arg.mode, *caller);
     if (!created.ok()) {
         return reply.error(created.error());
     }
@@ -816,6 +837,9 @@ void FuseServer::op_setxattr(const fuse_in_header& h, In& in, Reply& reply) {
     if (!name || arg.size != in.remaining() || arg.size > kMaxXattrSize) {
         return reply.error(EINVAL);
     }
+    if (options_.ids.refuses_xattr(*name)) {
+        return reply.error(EOPNOTSUPP);
+    }
     std::vector<char> value(arg.size);
     in.read(value.data(), value.size());
     const int err = fs_.setxattr(h.nodeid, *name, value, static_cast<int>(arg.flags));
@@ -833,6 +857,9 @@ void FuseServer::op_getxattr(const fuse_in_header& h, In& in, Reply& reply, bool
     }
     if (list && in.remaining() != 0) {
         return reply.error(EINVAL);
+    }
+    if (name && options_.ids.refuses_xattr(*name)) {
+        return reply.error(EOPNOTSUPP);
     }
     std::vector<char> value(std::min<std::size_t>(arg.size, kMaxXattrSize));
     if (arg.size > 0 && value.size() > reply.payload_capacity()) {

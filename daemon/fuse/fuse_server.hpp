@@ -2,6 +2,7 @@
 
 #include "common/dax_mapper.hpp"
 #include "fs/file_system.hpp"
+#include "fs/id_map.hpp"
 #include "fs/node_state_store.hpp"
 #include "fuse/cache_policy.hpp"
 #include "fuse/dax_ranges.hpp"
@@ -25,6 +26,8 @@ struct FuseServerOptions {
     DaxMapper* dax = nullptr;
     // Where the session is recorded for a restarted daemon; may be null.
     fs::NodeStateStore* state = nullptr;
+    // Guest ids in requests to host ids, host ids in replies to guest ids.
+    fs::IdTranslation ids;
 };
 
 // Decodes FUSE requests from transport requests, calls the file system and
@@ -100,6 +103,8 @@ private:
     void reply_entry(Reply& reply, const fs::Result<fs::Entry>& entry);
     void fill_entry(fuse_entry_out& out, const fs::Entry& entry) const;
     void fill_attr_out(fuse_attr_out& out, const struct stat& st) const;
+    // The owner a new node gets, in host ids; nullopt: not mapped (EPERM).
+    std::optional<fs::Caller> caller_of(const fuse_in_header& h) const;
 
     fs::FileSystem& fs_;
     FuseServerOptions options_;
@@ -109,8 +114,8 @@ private:
     LockWaiter lock_waiter_{interrupts_}; // SETLKW requests waiting for their lock
 };
 
-// struct stat -> the wire attribute struct.
-void fill_fuse_attr(fuse_attr& out, const struct stat& st);
+// struct stat -> the wire attribute struct, owner in guest ids.
+void fill_fuse_attr(fuse_attr& out, const struct stat& st, const fs::IdTranslation& ids);
 const char* opcode_name(std::uint32_t opcode);
 
 } // namespace vfsd::fuse

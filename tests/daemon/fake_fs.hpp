@@ -6,6 +6,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace vfsd::testing {
@@ -16,6 +17,10 @@ public:
     std::map<fs::NodeId, std::uint64_t> forgotten;
     std::string last_name;
     std::size_t last_write = 0;
+    std::optional<fs::Caller> last_caller;     // the owner mkdir was asked for
+    std::optional<fs::AttrChange> last_change; // what setattr was asked for
+    uid_t owner_uid = 0;                       // of "a" and of getattr's answer
+    gid_t owner_gid = 0;
 
     void reset() override {}
     fs::Result<fs::Entry> lookup(fs::NodeId, std::string_view name) override {
@@ -27,15 +32,20 @@ public:
         e.node = 2;
         e.attr.st_ino = 1234;
         e.attr.st_mode = S_IFREG | 0644;
+        e.attr.st_uid = owner_uid;
+        e.attr.st_gid = owner_gid;
         return e;
     }
     void forget(fs::NodeId node, std::uint64_t n) override { forgotten[node] += n; }
     fs::Result<struct stat> getattr(fs::NodeId, std::optional<fs::HandleId>) override {
         struct stat st {};
         st.st_ino = 99;
+        st.st_uid = owner_uid;
+        st.st_gid = owner_gid;
         return st;
     }
-    fs::Result<struct stat> setattr(fs::NodeId, const fs::AttrChange&) override {
+    fs::Result<struct stat> setattr(fs::NodeId, const fs::AttrChange& change) override {
+        last_change = change;
         return fs::Errno{ENOSYS};
     }
     fs::Result<std::string> readlink(fs::NodeId) override { return std::string("target"); }
@@ -44,8 +54,9 @@ public:
         return fs::Errno{ENOSYS};
     }
     fs::Result<fs::Entry> mkdir(fs::NodeId, std::string_view name, mode_t,
-                                const fs::Caller&) override {
+                                const fs::Caller& caller) override {
         last_name = std::string(name);
+        last_caller = caller;
         return fs::Errno{EEXIST};
     }
     fs::Result<fs::Entry> symlink(fs::NodeId, std::string_view, std::string_view,

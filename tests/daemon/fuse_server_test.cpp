@@ -49,6 +49,13 @@ struct Exchange {
         append(&t, sizeof(t));
         return *this;
     }
+    // The caller's ids in the header.
+    Exchange& as(std::uint32_t uid, std::uint32_t gid) {
+        auto* h = reinterpret_cast<fuse_in_header*>(in.data());
+        h->uid = uid;
+        h->gid = gid;
+        return *this;
+    }
     Exchange& name(const std::string& s) {
         append(s.c_str(), s.size() + 1);
         return *this;
@@ -349,4 +356,162 @@ TEST_CASE("cache modes set open flags and timeouts", "[fuse]") {
     CHECK(always.file_open_flags == FOPEN_KEEP_CACHE);
     CHECK(always.dir_open_flags == (FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR));
     CHECK(always.writeback);
+}
+
+namespace {
+
+// A share whose guest ids 0-65535 are host ids 100000-165535.
+fuse::FuseServerOptions mapped_options() {
+    auto o = options();
+    REQUIRE(!o.ids.uids.add("map:0:100000:65536"));
+    REQUIRE(!o.ids.gids.add("map:0:100000:65536"));
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("id translation: a new node's owner is the caller in host ids", "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, mapped_options());
+    init(server);
+    Exchange x(FUSE_MKDIR, 1);
+    x.as(0, 1000).arg(fuse_mkdir_in{}).name("d").run(server);
+    REQUIRE(fs.last_caller);
+    CHECK(fs.last_caller->uid == 100000);
+    CHECK(fs.last_caller->gid == 101000);
+}
+
+TEST_CASE("id translation: unmapped guest ids may not create or chown", "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, mapped_options());
+    init(server);
+    SECTION("MKDIR by an unmapped uid") {
+        Exchange x(FUSE_MKDIR, 1);
+        x.as(70000, 0).arg(fuse_mkdir_in{}).name("d").run(server);
+        CHECK(x.header().error == -EPERM);
+        CHECK(!fs.last_caller); // the file system never saw it
+    }
+    SECTION("CREATE, MKNOD, SYMLINK by an unmapped gid") {
+        Exchange c(FUSE_CREATE, 1);
+        c.as(0, 70000).arg(fuse_create_in{}).name("f").run(server);
+        CHECK(c.header().error == -EPERM); // FakeFs itself answers ENOSYS
+        Exchange m(FUSE_MKNOD, 1);
+        m.as(0, 70000).arg(fuse_mknod_in{}).name("n").run(server);
+        CHECK(m.header().error == -EPERM);
+        Exchange s(FUSE_SYMLINK, 1);
+        s.as(0, 70000).name("l").name("target").run(server);
+        CHECK(s.header().error == -EPERM);
+    }
+    SECTION("SETATTR to an unmapped uid or gid") {
+        for (auto valid : {FATTR_UID, FATTR_GID}) {
+            Exchange x(FUSE_SETATTR, 2);
+            fuse_setattr_in arg{};
+            arg.valid = valid;
+            arg.uid = 70000;
+            arg.gid = 70000;
+            x.arg(arg).run(server);
+            CHECK(x.header().error == -EPERM);
+        }
+        CHECK(!fs.last_change);
+    }
+}
+
+TEST_CASE("id translation: SETATTR's owner goes to the host translated", "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, mapped_options());
+    init(server);
+    Exchange x(FUSE_SETATTR, 2);
+    fuse_setattr_in arg{};
+    arg.valid = FATTR_UID | FATTR_GID;
+    arg.uid = 1000;
+    arg.gid = 0;
+    x.arg(arg).run(server);
+    REQUIRE(fs.last_change);
+    CHECK(fs.last_change->uid == 101000u);
+    CHECK(fs.last_change->gid == 100000u);
+    Exchange mode(FUSE_SETATTR, 2);
+    fuse_setattr_in chmod{};
+    chmod.valid = FATTR_MODE;
+    chmod.uid = 70000; // not valid: not looked at
+    mode.arg(chmod).run(server);
+    CHECK(!fs.last_change->uid);
+}
+
+TEST_CASE("id translation: replies show owners in guest ids", "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, mapped_options());
+    init(server);
+    fs.owner_uid = 101000;
+    fs.owner_gid = 100000;
+    Exchange l(FUSE_LOOKUP, 1);
+    l.name("a").run(server);
+    REQUIRE(l.header().error == 0);
+    CHECK(l.body<fuse_entry_out>().attr.uid == 1000);
+    CHECK(l.body<fuse_entry_out>().attr.gid == 0);
+    Exchange g(FUSE_GETATTR, 2);
+    g.arg(fuse_getattr_in{}).run(server);
+    CHECK(g.body<fuse_attr_out>().attr.uid == 1000);
+    SECTION("a host owner outside the map is the overflow id") {
+        fs.owner_uid = 5;
+        fs.owner_gid = 200000;
+        Exchange o(FUSE_GETATTR, 2);
+        o.arg(fuse_getattr_in{}).run(server);
+        CHECK(o.body<fuse_attr_out>().attr.uid == 65534);
+        CHECK(o.body<fuse_attr_out>().attr.gid == 65534);
+    }
+    SECTION("READDIRPLUS entries too") {
+        Exchange x(FUSE_READDIRPLUS, 1);
+        fuse_read_in r{};
+        r.fh = 8;
+        r.size = 4096;
+        x.arg(r).run(server);
+        REQUIRE(x.header().error == 0);
+        // FakeFs's entries are owned by host root, which the map leaves out.
+        CHECK(x.body<fuse_direntplus>().entry_out.attr.uid == 65534);
+    }
+}
+
+TEST_CASE("id translation: none leaves ids as they are", "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, options());
+    init(server);
+    fs.owner_uid = 5;
+    Exchange g(FUSE_GETATTR, 2);
+    g.arg(fuse_getattr_in{}).run(server);
+    CHECK(g.body<fuse_attr_out>().attr.uid == 5);
+    Exchange x(FUSE_MKDIR, 1);
+    x.as(70000, 3).arg(fuse_mkdir_in{}).name("d").run(server);
+    REQUIRE(fs.last_caller);
+    CHECK(fs.last_caller->uid == 70000);
+    CHECK(fs.last_caller->gid == 3);
+}
+
+TEST_CASE("id translation: POSIX ACL xattrs, whose ids it cannot reach, are refused",
+          "[fuse][idmap]") {
+    FakeFs fs;
+    fuse::FuseServer server(fs, mapped_options());
+    init(server);
+    for (const char* acl : {"system.posix_acl_access", "system.posix_acl_default"}) {
+        INFO(acl);
+        Exchange g(FUSE_GETXATTR, 1);
+        g.arg(fuse_getxattr_in{64, 0}).name(acl).run(server);
+        CHECK(g.header().error == -EOPNOTSUPP);
+        Exchange s(FUSE_SETXATTR, 1);
+        fuse_setxattr_in in{};
+        in.size = 4;
+        s.append(&in, FUSE_COMPAT_SETXATTR_IN_SIZE);
+        s.name(acl).append("\x02\0\0\0", 4);
+        s.run(server);
+        CHECK(s.header().error == -EOPNOTSUPP);
+    }
+    Exchange u(FUSE_GETXATTR, 1);
+    u.arg(fuse_getxattr_in{64, 0}).name("user.x").run(server);
+    CHECK(u.header().error == 0);
+    SECTION("without translation they reach the file system") {
+        fuse::FuseServer plain(fs, options());
+        init(plain);
+        Exchange p(FUSE_GETXATTR, 1);
+        p.arg(fuse_getxattr_in{64, 0}).name("system.posix_acl_access").run(plain);
+        CHECK(p.header().error == 0);
+    }
 }

@@ -69,6 +69,24 @@ TEST_CASE("daemon argv", "[qemu]") {
     CHECK_FALSE(has(b, "sandbox=chroot"));
 }
 
+TEST_CASE("daemon-user runs the daemon through setpriv as UID:GID", "[qemu]") {
+    vfs::RunOptions o;
+    o.daemon = "/opt/mydaemon";
+    o.daemon_args = {"--translate-uid=map:0:1:1"};
+    o.daemon_user = "4242:4343";
+    auto a = vfs::daemon_argv(o, "/s/sock", "/shared");
+    REQUIRE(a.size() > 6);
+    CHECK(std::vector<std::string>(a.begin(), a.begin() + 6) ==
+          std::vector<std::string>{"setpriv", "--reuid=4242", "--regid=4343", "--clear-groups",
+                                   "--", "/opt/mydaemon"});
+    CHECK(a.back() == "--translate-uid=map:0:1:1");
+    CHECK(vfs::parse_daemon_user("0:0") == std::pair<unsigned, unsigned>{0, 0});
+    for (const char* bad : {"", "4242", "4242:", ":1", "a:b", "1:2:3", "-1:2", "1:2x"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(vfs::parse_daemon_user(bad), std::invalid_argument);
+    }
+}
+
 TEST_CASE("cache-size adds the DAX window and the patched QEMU's firmware dirs", "[qemu]") {
     vfs::RunOptions o;
     vfs::QemuInputs in{"/k", "/i", "/s/sock", "/shared"};

@@ -94,6 +94,8 @@ void configure_cli(CLI::App& app, CliOptions& o) {
            "--daemon-arg", r.daemon_args,
            "extra daemon argument, repeatable (--daemon-arg=-x for values starting with -)")
         ->allow_extra_args(false);
+    run->add_option("--daemon-user", r.daemon_user,
+                    "run the daemon as UID:GID (setpriv; the harness must be root)");
     run->add_option("--cache", r.cache, "daemon cache mode")
         ->check(CLI::IsMember(known_cache_modes()))
         ->capture_default_str();

@@ -12,6 +12,7 @@
 #include "vm/qemu_command.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <optional>
@@ -168,6 +169,15 @@ RunResult GuestSession::boot(const Hooks& hooks) {
     cmdlines << "# guest command\n" << opts_.command << "\n";
 
     const auto socket = scratch.path() / "vhost-fs.sock";
+    if (!opts_.daemon_user.empty()) {
+        // An unprivileged daemon creates its socket here.
+        const auto [uid, gid] = parse_daemon_user(opts_.daemon_user);
+        if (::chown(scratch.path().c_str(), uid, gid) != 0) {
+            return finish(RunResult::Outcome::SetupFailed, kExitGuestCrash,
+                          fmt::format("chown {} to {}: {}", scratch.path().string(),
+                                      opts_.daemon_user, std::strerror(errno)));
+        }
+    }
     std::optional<HostDaemon> daemon;
     if (opts_.uses_daemon()) {
         res.daemon_log = run_dir_ / "daemon.log";

@@ -49,6 +49,11 @@ std::vector<std::string> daemon_argv(const RunOptions& o, const std::filesystem:
         argv.insert(argv.end(), {"-o", "sandbox=chroot", "-o", "xattr"});
     }
     argv.insert(argv.end(), o.daemon_args.begin(), o.daemon_args.end());
+    if (!o.daemon_user.empty()) {
+        const auto [uid, gid] = parse_daemon_user(o.daemon_user);
+        argv.insert(argv.begin(), {"setpriv", fmt::format("--reuid={}", uid),
+                                   fmt::format("--regid={}", gid), "--clear-groups", "--"});
+    }
     return argv;
 }
 

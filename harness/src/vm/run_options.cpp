@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
 #include <stdexcept>
@@ -110,6 +111,15 @@ std::uint64_t parse_version_table_size(const std::string& s) {
     return 0;
 }
 
+std::pair<unsigned, unsigned> parse_daemon_user(const std::string& s) {
+    unsigned uid = 0, gid = 0;
+    char end = 0;
+    if (std::sscanf(s.c_str(), "%u:%u%c", &uid, &gid, &end) != 2 || s.front() == '-') {
+        bad(fmt::format("--daemon-user: '{}' is not UID:GID (numbers)", s));
+    }
+    return {uid, gid};
+}
+
 void RunOptions::validate() const {
     if (!one_of(transport, known_transports())) {
         bad(fmt::format("--transport: '{}' is not one of ours, debian, 9p", transport));
@@ -143,6 +153,12 @@ void RunOptions::validate() const {
     }
     if (daemon_reconnect && !uses_daemon()) {
         bad("--daemon-reconnect: this transport has no daemon");
+    }
+    if (!daemon_user.empty()) {
+        parse_daemon_user(daemon_user);
+        if (!uses_daemon() || !daemon_upgrade.empty()) {
+            bad("--daemon-user: needs a daemon, and not --daemon-upgrade");
+        }
     }
     if (!cmdline_safe(opts)) {
         bad(fmt::format("--opts: '{}' must not contain spaces or quotes", opts));

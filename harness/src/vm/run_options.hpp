@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vfs {
@@ -14,7 +15,10 @@ struct RunOptions {
     std::string transport = "ours"; // ours | debian | 9p
     std::string daemon = "virtiofsd";
     std::vector<std::string> daemon_args; // extra arguments for the daemon
-    std::string cache = "auto";           // none | auto | always
+    // "UID:GID": the daemon runs as this user (setpriv, no supplementary
+    // groups) and owns the socket's directory; empty: as the harness.
+    std::string daemon_user;
+    std::string cache = "auto"; // none | auto | always
     bool writeback = false;
     std::optional<std::filesystem::path> shared; // default: temp dir on /dev/shm
     int smp = 2;
@@ -74,6 +78,9 @@ std::uint64_t parse_cache_size(const std::string& s);
 
 // --version-table: the same forms as --cache-size (a power of two, e.g. 16M).
 std::uint64_t parse_version_table_size(const std::string& s);
+
+// --daemon-user "UID:GID" -> the two ids; throws std::invalid_argument.
+std::pair<unsigned, unsigned> parse_daemon_user(const std::string& s);
 
 // Path of the daemon binary for --daemon (the name "virtiofsd" means QEMU's,
 // "virtiofsd-rs" Debian 13's Rust virtiofsd, build/virtiofsd-rs/virtiofsd).
