@@ -5,7 +5,7 @@
 #   make check   unit tests, fuzzing, root boot, the in-guest suites against
 #                both transports and both daemons, on Debian 12's kernel and
 #                (make check-trixie) on Debian 13's
-#   make check-full   make check, then rootboot-check KERNEL=trixie and dkms-boot-test on both kernels
+#   make check-full   make check, then rootboot-check and restart-check KERNEL=trixie, dkms-boot-test on both kernels
 #   KERNEL=trixie   module, image, check, bench for Debian 13's 6.12 (Documentation/kernels.rst)
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
@@ -173,9 +173,11 @@ dkms-boot-test: dkms-deb harness kernel
 	KERNEL=$(KERNEL) ./tests/rootboot/dkms-boot-test.sh
 
 # Everything: `make check`, then what is too slow for it (README): the root
-# boot checks on Debian 13 and the package tests on both kernels.
+# boot checks and vfsd's restarts on Debian 13, and the package tests on both
+# kernels.
 check-full: check
 	$(MAKE) rootboot-check KERNEL=trixie
+	$(MAKE) restart-check KERNEL=trixie
 	$(MAKE) dkms-boot-test KERNEL=bookworm
 	$(MAKE) dkms-boot-test KERNEL=trixie
 
