@@ -136,7 +136,9 @@ qemu-dax-check: qemu-dax
 	python3 tests/qemu/shmem_map_test.py "$$(./scripts/qemu/build-qemu-dax.sh | tail -n 1)"
 
 # libFuzzer over vfsd's request decoding (clang, ASan+UBSan), FUZZ_SECONDS per
-# target; the corpus grows in build/fuzz-corpus/ across runs.
+# target, inside vfsd's sandbox and seccomp filter (Documentation/vfsd.md); the
+# corpus grows in build/fuzz-corpus/ across runs, crash files land in
+# build/fuzz-artifacts/.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := virtqueue_fuzz fuse_request_fuzz
 fuzz: deps
@@ -146,9 +148,10 @@ fuzz: deps
 	cmake --build $(BUILD)/vfsd-fuzz -j $(JOBS) \
 		$(addprefix --target vfsd-,$(FUZZ_TARGETS))
 	set -e; for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(BUILD)/fuzz-corpus/$$t; \
+		mkdir -p $(BUILD)/fuzz-corpus/$$t $(BUILD)/fuzz-artifacts/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		$(BUILD)/vfsd-fuzz/tests/fuzz/vfsd-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(BUILD)/fuzz-artifacts/$$t/ \
 			-print_final_stats=1 $(BUILD)/fuzz-corpus/$$t 2>&1 | tail -n 12; \
 		test $${PIPESTATUS[0]} -eq 0; \
 	done

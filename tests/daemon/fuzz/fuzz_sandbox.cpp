@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sched.h>
 #include <string>
+#include <string_view>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,19 +65,32 @@ FuzzRoot enter_fuzz_sandbox(int* argc, char*** argv) {
         die("private mount namespace");
     }
     // libFuzzer reads and grows its corpus directories and writes crash
-    // files into the working directory: bind them in, and name them by
-    // their confined path.
+    // files under -artifact_prefix: bind just those in, named by their
+    // confined paths.  Nothing else of the host's tree is in the sandbox.
     static std::vector<std::string> names;
     names.reserve(static_cast<std::size_t>(*argc));
+    const std::string_view prefix_flag = "-artifact_prefix=";
+    std::string artifacts = "/ (" + root.string() + " on the host)";
     for (int i = 1; i < *argc; ++i) {
-        const char* arg = (*argv)[i];
-        if (arg[0] != '-' && std::filesystem::is_directory(arg)) {
+        const std::string arg = (*argv)[i];
+        if (arg.starts_with(prefix_flag)) {
+            // A directory (ending in '/') or a directory and a file prefix.
+            const std::filesystem::path prefix = arg.substr(prefix_flag.size());
+            const auto dir = arg.ends_with('/') ? prefix : prefix.parent_path();
+            bind(std::filesystem::canonical(dir), root / "artifacts");
+            names.push_back(std::string(prefix_flag) + "/artifacts/" +
+                            (arg.ends_with('/') ? "" : prefix.filename().string()));
+            artifacts = dir.string();
+        } else if (arg[0] != '-' && std::filesystem::is_directory(arg)) {
             names.push_back("/corpus" + std::to_string(i));
             bind(std::filesystem::canonical(arg), root / names.back().substr(1));
-            (*argv)[i] = names.back().data();
+        } else {
+            continue;
         }
+        (*argv)[i] = names.back().data();
     }
-    bind(std::filesystem::current_path(), root / "cwd");
+    std::fprintf(stderr, "fuzz sandbox: serving %s/share; crash files go to %s\n", root.c_str(),
+                 artifacts.c_str());
 
     ConfinedRoot confined = enter_sandbox(SandboxMode::Namespace, root.string());
     // The sanitizer runtimes read /proc/self/maps by path for their reports
@@ -84,9 +98,6 @@ FuzzRoot enter_fuzz_sandbox(int* argc, char*** argv) {
     // (not in) the served directory.
     if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
         die("mount /proc");
-    }
-    if (::chdir("/cwd") != 0) {
-        die("chdir /cwd");
     }
     drop_capabilities(HandleAccess{});
     // VFSD_FUZZ_SECCOMP=log only logs refused calls (kernel log, "audit:

@@ -18,8 +18,9 @@ struct FuzzRoot {
 };
 
 // Call from LLVMFuzzerInitialize with its arguments.  Makes a scratch tree
-// (share/ to serve, corpus and working directories bound in), rewrites the
-// corpus directories in argv to their confined names, enters the sandbox
+// (share/ to serve, the corpus directories and -artifact_prefix's directory
+// bound in beside it), rewrites those arguments to their confined names
+// (crash files without -artifact_prefix stay in the scratch tree), enters the sandbox
 // (this forks: the calling process only waits and exits as the fuzzer
 // does), and installs the filter.  Exits on failure.
 FuzzRoot enter_fuzz_sandbox(int* argc, char*** argv);
