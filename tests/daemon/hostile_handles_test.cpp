@@ -116,10 +116,15 @@ TEST_CASE("hard links do not lead outside the shared directory", "[sandbox][host
     CHECK(guest.call(FUSE_UNLINK, FUSE_ROOT_ID, FuseGuest::name_arg("hardlink")).first == 0);
     CHECK(test::read_text(beside) == "linked\n");
     CHECK(stdfs::hard_link_count(beside) == 1);
-    // The open handle still reads the inode; the node cannot get a new name
-    // outside (the same bad names) nor come back under a good one.
+    // The node still pins the inode (as a node of a file the host moved
+    // away does, in virtiofsd too): its open handle reads it, and it may get
+    // a name again, but only inside the share.
     CHECK(guest.read(hardlink, static_cast<std::uint64_t>(fh)).second == "linked\n");
     CHECK(link(guest, FUSE_ROOT_ID, hardlink, "../stolen") != 0);
+    CHECK(link(guest, FUSE_ROOT_ID, hardlink, "back") == 0);
+    CHECK(stdfs::equivalent(vfsd.share / "back", beside));
+    CHECK(guest.call(FUSE_UNLINK, FUSE_ROOT_ID, FuseGuest::name_arg("back")).first == 0);
+    CHECK(test::read_text(beside) == "linked\n");
     check_nothing_stolen(vfsd);
 
     CHECK(host_snapshot(vfsd.outside) == sentinel);
