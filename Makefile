@@ -5,7 +5,7 @@
 #   make check   unit tests, fuzzing, root boot, the in-guest suites against
 #                both transports and both daemons, on Debian 12's kernel and
 #                (make check-trixie) on Debian 13's
-#   make check-full   make check, then rootboot-check KERNEL=trixie and dkms-boot-test on both kernels
+#   make check-full   make check, then rootboot-check and restart-check KERNEL=trixie, dkms-boot-test on both kernels
 #   KERNEL=trixie   module, image, check, bench for Debian 13's 6.12 (Documentation/kernels.rst)
 #   make bench   the cover letter's fio table, all columns (about 40 min; BENCH_ARGS=...)
 #   make bench-quick   one repeat of 8 representative rows (under 10 min)
@@ -149,7 +149,9 @@ qemu-dax-check: qemu-dax
 	python3 tests/qemu/shmem_map_test.py "$$(./scripts/qemu/build-qemu-dax.sh | tail -n 1)"
 
 # libFuzzer over vfsd's request decoding (clang, ASan+UBSan), FUZZ_SECONDS per
-# target; the corpus grows in build/fuzz-corpus/ across runs.
+# target, inside vfsd's sandbox and seccomp filter (Documentation/vfsd.md); the
+# corpus grows in build/fuzz-corpus/ across runs, crash files land in
+# build/fuzz-artifacts/.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := virtqueue_fuzz fuse_request_fuzz
 fuzz: deps
@@ -159,9 +161,10 @@ fuzz: deps
 	cmake --build $(BUILD)/vfsd-fuzz -j $(JOBS) \
 		$(addprefix --target vfsd-,$(FUZZ_TARGETS))
 	set -e; for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(BUILD)/fuzz-corpus/$$t; \
+		mkdir -p $(BUILD)/fuzz-corpus/$$t $(BUILD)/fuzz-artifacts/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		$(BUILD)/vfsd-fuzz/tests/fuzz/vfsd-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(BUILD)/fuzz-artifacts/$$t/ \
 			-print_final_stats=1 $(BUILD)/fuzz-corpus/$$t 2>&1 | tail -n 12; \
 		test $${PIPESTATUS[0]} -eq 0; \
 	done
@@ -186,9 +189,11 @@ dkms-boot-test: dkms-deb harness kernel
 	KERNEL=$(KERNEL) ./tests/rootboot/dkms-boot-test.sh
 
 # Everything: `make check`, then what is too slow for it (README): the root
-# boot checks on Debian 13 and the package tests on both kernels.
+# boot checks and vfsd's restarts on Debian 13, and the package tests on both
+# kernels.
 check-full: check
 	$(MAKE) rootboot-check KERNEL=trixie
+	$(MAKE) restart-check KERNEL=trixie
 	$(MAKE) dkms-boot-test KERNEL=bookworm
 	$(MAKE) dkms-boot-test KERNEL=trixie
 

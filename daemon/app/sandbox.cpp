@@ -34,7 +34,7 @@ void drop_capabilities(HandleAccess) {
     spdlog::warn("built without libcap-ng: capabilities are not reduced");
 }
 
-void install_seccomp_filter(SeccompMode mode, HandleAccess) {
+void install_seccomp_filter(SeccompMode mode, HandleAccess, std::span<const char* const>) {
     if (mode != SeccompMode::None) {
         throw std::runtime_error("built without libseccomp: --seccomp is not available");
     }
@@ -209,7 +209,8 @@ void drop_capabilities(HandleAccess access) {
                  access.open_by_handle ? ", dac_read_search" : "");
 }
 
-void install_seccomp_filter(SeccompMode mode, HandleAccess access) {
+void install_seccomp_filter(SeccompMode mode, HandleAccess access,
+                            std::span<const char* const> extra_syscalls) {
     if (mode == SeccompMode::None) {
         return;
     }
@@ -230,14 +231,20 @@ void install_seccomp_filter(SeccompMode mode, HandleAccess access) {
     if (seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
         throw std::runtime_error("seccomp: cannot sync threads");
     }
-    for (const char* name : kAllowedSyscalls) {
+    const auto allow = [&](const char* name) {
         const int nr = seccomp_syscall_resolve_name(name);
         if (nr == __NR_SCMP_ERROR) {
-            continue; // not on this architecture
+            return; // not on this architecture
         }
         if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0) != 0) {
             throw std::runtime_error(std::string("seccomp: cannot allow ") + name);
         }
+    };
+    for (const char* name : kAllowedSyscalls) {
+        allow(name);
+    }
+    for (const char* name : extra_syscalls) {
+        allow(name);
     }
     if (access.open_by_handle &&
         seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(open_by_handle_at), 0) != 0) {
@@ -246,8 +253,8 @@ void install_seccomp_filter(SeccompMode mode, HandleAccess access) {
     if (int err = seccomp_load(ctx.get()); err != 0) {
         throw std::runtime_error(std::string("seccomp_load: ") + std::strerror(-err));
     }
-    spdlog::info("seccomp filter installed ({} system calls allowed)",
-                 sizeof(kAllowedSyscalls) / sizeof(kAllowedSyscalls[0]));
+    spdlog::info("seccomp filter installed ({} system calls allowed, {} extra)",
+                 sizeof(kAllowedSyscalls) / sizeof(kAllowedSyscalls[0]), extra_syscalls.size());
 }
 
 #endif // VFSD_NO_SANDBOX

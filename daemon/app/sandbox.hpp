@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace vfsd {
@@ -36,6 +37,9 @@ void drop_capabilities(HandleAccess access);
 // Allows only the system calls vfsd makes; anything else is logged (Log),
 // reported and aborts (Trap), or kills the process (Kill).  Applies to all
 // threads.  Throws std::runtime_error if the filter cannot be installed.
-void install_seccomp_filter(SeccompMode mode, HandleAccess access);
+// @extra_syscalls (by name) are allowed too: only the fuzz targets pass any,
+// for libFuzzer's and the sanitizers' own needs (Documentation/vfsd.md).
+void install_seccomp_filter(SeccompMode mode, HandleAccess access,
+                            std::span<const char* const> extra_syscalls = {});
 
 } // namespace vfsd

@@ -1,9 +1,12 @@
 // libFuzzer target: arbitrary FUSE requests, split over arbitrary spans, go
-// through the real FuseServer and PassthroughFs on a scratch directory.  ASan
-// catches any access outside the request's buffers; the guard bytes after the
-// writable buffer must stay intact; nothing outside the scratch tree changes.
+// through the real FuseServer and PassthroughFs on a scratch directory, with
+// the real host system calls under vfsd's sandbox and seccomp filter
+// (fuzz_sandbox.hpp).  ASan catches any access outside the request's buffers;
+// the guard bytes after the writable buffer must stay intact; nothing
+// outside the scratch tree changes.
 #include "fs/passthrough_fs.hpp"
 #include "fuse/fuse_server.hpp"
+#include "fuzz_sandbox.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -23,13 +26,11 @@ struct Completion final : vhost::RequestCompletion {
 };
 
 struct World {
-    std::string dir;
     std::unique_ptr<fs::PassthroughFs> fs;
     std::unique_ptr<fuse::FuseServer> server;
-    World() {
-        char tmpl[] = "/tmp/vfsd-fuzz-XXXXXX";
-        dir = ::mkdtemp(tmpl);
-        fs = std::make_unique<fs::PassthroughFs>(dir, fs::PassthroughOptions{});
+    explicit World(fuzz::FuzzRoot root) {
+        fs = std::make_unique<fs::PassthroughFs>(root.share, std::move(root.proc_self_fd),
+                                                 fs::PassthroughOptions{});
         fuse::FuseServerOptions o;
         o.cache = fuse::CachePolicy::for_mode(fuse::CacheMode::Auto, false);
         // Through the id translation: fuzzed callers beyond 65535 get EPERM,
@@ -39,6 +40,8 @@ struct World {
         server = std::make_unique<fuse::FuseServer>(*fs, o);
     }
 };
+
+std::unique_ptr<World> world;
 
 void init(World& w) {
     std::vector<std::uint8_t> in(sizeof(fuse_in_header) + sizeof(fuse_init_in));
@@ -56,10 +59,14 @@ void init(World& w) {
 
 } // namespace
 
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+    world = std::make_unique<World>(fuzz::enter_fuzz_sandbox(argc, argv));
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static World world;
-    if (!world.server->initialized()) {
-        init(world);
+    if (!world->server->initialized()) {
+        init(*world);
     }
     if (size < 4) {
         return 0;
@@ -85,10 +92,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         writable.push_back({out.data(), out_size});
     }
     Completion c;
-    world.server->handle(vhost::Request(readable, writable, &c, 0, nullptr));
+    world->server->handle(vhost::Request(readable, writable, &c, 0, nullptr));
     // A SETLKW that has to wait keeps its request (and these buffers) past
     // handle(); end it as a stopping queue would, before they go.
-    world.server->release_held_requests();
+    world->server->release_held_requests();
     for (std::size_t i = out_size; i < out.size(); ++i) {
         if (out[i] != 0x5a) {
             __builtin_trap();

@@ -1,12 +1,19 @@
 // libFuzzer target: arbitrary ring contents must never make the virtqueue
 // reader touch memory outside the fake guest RAM (ASan checks every span).
+// It runs under vfsd's sandbox and seccomp filter (fuzz_sandbox.hpp).
 #include "../fake_guest_memory.hpp"
+#include "fuzz_sandbox.hpp"
 #include "vhost/split_virtqueue.hpp"
 
 #include <cstdint>
 #include <cstring>
 
 using vfsd::test::FakeGuest;
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+    vfsd::fuzz::enter_fuzz_sandbox(argc, argv); // nothing to serve
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static FakeGuest guest(16);
