@@ -129,6 +129,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     std::vector<std::string> injects;
     std::string seccomp = kDefaultSeccompMode == SeccompMode::Kill ? "kill" : "none";
     std::string sandbox;
+    std::string pool_policy = "adaptive";
     bool keep_caps = false;
     std::vector<std::string> version_table;
     std::string socket_group;
@@ -144,6 +145,10 @@ ParseOutcome parse_command_line(int argc, char** argv) {
         ->allow_extra_args(false);
     app.add_option("--thread-pool-size", config.thread_pool_size,
                    "threads for file operations (0: run them in the queue threads)");
+    app.add_option("--thread-pool", pool_policy,
+                   "adaptive (default): a request with none waiting behind it runs in its "
+                   "queue's thread, others in the pool; always: every request in the pool")
+        ->check(CLI::IsMember({"adaptive", "always"}));
     app.add_option("--max-request-queues", config.max_request_queues,
                    "request queues offered to the frontend (1-16)")
         ->check(CLI::Range(1, 16));
@@ -226,6 +231,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     }
     config.seccomp = *parse_seccomp_mode(seccomp);
     config.drop_capabilities = !keep_caps;
+    config.thread_pool_adaptive = pool_policy == "adaptive";
     if (debug) {
         config.log_level = "debug";
     }

@@ -24,6 +24,9 @@ struct DaemonConfig {
     bool xattr = true;
     bool readdirplus = true;
     unsigned thread_pool_size = 4;
+    // --thread-pool=adaptive: a request nobody waits behind runs in its
+    // queue's thread; always: every request goes to the pool.
+    bool thread_pool_adaptive = true;
     unsigned max_request_queues = 16;
     std::string log_level = "info";
     SandboxMode sandbox = kDefaultSandboxMode;

@@ -127,13 +127,15 @@ int run(const vfsd::DaemonConfig& config) {
     }
     std::unique_ptr<vfsd::PooledHandler> pool;
     if (config.thread_pool_size > 0) {
-        pool = std::make_unique<vfsd::PooledHandler>(*handler, config.thread_pool_size);
+        pool = std::make_unique<vfsd::PooledHandler>(*handler, config.thread_pool_size,
+                                                     config.thread_pool_adaptive);
         handler = pool.get();
     }
     vfsd::vhost::Backend backend(*handler, {config.max_request_queues + 1, true, &dax_mapper});
-    spdlog::info("sharing {} (cache={}{}, {} request queues max, thread pool {})", config.source,
+    spdlog::info("sharing {} (cache={}{}, {} request queues max, thread pool {}{})", config.source,
                  vfsd::fuse::to_string(config.cache), config.writeback ? ", writeback" : "",
-                 config.max_request_queues, config.thread_pool_size);
+                 config.max_request_queues, config.thread_pool_size,
+                 config.thread_pool_adaptive ? ", adaptive" : "");
 
     spdlog::info("waiting for vhost-user connection on {}",
                  config.socket_fd ? "fd " + std::to_string(*config.socket_fd) : config.socket_path);

@@ -175,7 +175,9 @@ PopResult SplitVirtqueue::pop() {
     if (inflight_ != nullptr) {
         inflight_->take(head);
     }
-    return parse_chain(head);
+    PopResult taken = parse_chain(head);
+    taken.waiting_behind = static_cast<std::uint16_t>(pending - 1);
+    return taken;
 }
 
 bool SplitVirtqueue::append_buffer(const vring_desc& desc, DescriptorChain& chain,

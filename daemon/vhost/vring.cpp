@@ -188,6 +188,7 @@ bool Vring::dispatch(PopResult popped, bool replayed) {
                     popped.chain.head, queue_.memory());
     request.set_unreachable_bytes(popped.chain.unreachable_bytes);
     request.set_replayed(replayed);
+    request.set_queue_busy(popped.waiting_behind > 0);
     handler_.handle(std::move(request));
     return true;
 }

@@ -234,7 +234,8 @@ TEST_CASE("an interrupt does not queue behind the blocked workers it must free",
     SlowFs fs;
     fuse::FuseServer server(fs, fuse::FuseServerOptions{});
     init(server);
-    vfsd::PooledHandler pool(server, 1); // its only worker will block
+    // Every request to the pool (not adaptive): its only worker will block.
+    vfsd::PooledHandler pool(server, 1, false);
     std::thread sender;
     auto first = blocked_io(pool, FUSE_READ, 300, sender);
     sender.join(); // handed to the pool

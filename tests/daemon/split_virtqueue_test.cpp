@@ -47,6 +47,20 @@ TEST_CASE("a readable+writable chain becomes host spans", "[virtqueue]") {
     CHECK(q.vq.pop().status == Status::Empty);
 }
 
+TEST_CASE("each pop says how many buffers wait behind it", "[virtqueue]") {
+    Queue q;
+    for (std::uint16_t i = 0; i < 3; ++i) {
+        q.guest.set_desc(i, kBuf + i * 4096, 64, VRING_DESC_F_WRITE);
+        q.guest.post(i);
+    }
+    for (std::uint16_t behind : {2, 1, 0}) {
+        auto r = q.vq.pop();
+        REQUIRE(r.status == Status::Chain);
+        CHECK(r.waiting_behind == behind);
+    }
+    CHECK(q.vq.pop().status == Status::Empty);
+}
+
 TEST_CASE("malformed chains are rejected one by one, the ring goes on", "[virtqueue]") {
     Queue q;
     SECTION("descriptor loop") {
