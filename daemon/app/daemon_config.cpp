@@ -129,7 +129,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     std::vector<std::string> injects;
     std::string seccomp = kDefaultSeccompMode == SeccompMode::Kill ? "kill" : "none";
     std::string sandbox;
-    std::string pool_policy = "adaptive";
+    std::string pool_policy = "always";
     bool keep_caps = false;
     std::vector<std::string> version_table;
     std::string socket_group;
@@ -146,8 +146,9 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     app.add_option("--thread-pool-size", config.thread_pool_size,
                    "threads for file operations (0: run them in the queue threads)");
     app.add_option("--thread-pool", pool_policy,
-                   "adaptive (default): a request with none waiting behind it runs in its "
-                   "queue's thread, others in the pool; always: every request in the pool")
+                   "always (default): every request in the pool; adaptive: a request with none "
+                   "waiting behind it runs in its queue's thread (a slow one then holds up "
+                   "the requests that arrive behind it)")
         ->check(CLI::IsMember({"adaptive", "always"}));
     app.add_option("--max-request-queues", config.max_request_queues,
                    "request queues offered to the frontend (1-16)")

@@ -25,8 +25,8 @@ struct DaemonConfig {
     bool readdirplus = true;
     unsigned thread_pool_size = 4;
     // --thread-pool=adaptive: a request nobody waits behind runs in its
-    // queue's thread; always: every request goes to the pool.
-    bool thread_pool_adaptive = true;
+    // queue's thread; always (default): every request goes to the pool.
+    bool thread_pool_adaptive = false;
     unsigned max_request_queues = 16;
     std::string log_level = "info";
     SandboxMode sandbox = kDefaultSandboxMode;
