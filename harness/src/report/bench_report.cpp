@@ -203,13 +203,19 @@ std::string BenchReport::ratio_table() const {
     return s;
 }
 
-std::string BenchReport::counter_table() const {
+// Columns with our module on a share: the ones with its sysfs counters.
+std::vector<std::string> BenchReport::our_module_columns() const {
     std::vector<std::string> ids;
     for (const auto& c : r_.columns) {
         if (c.transport == "ours" && !c.guest_tmpfs) {
             ids.push_back(c.id);
         }
     }
+    return ids;
+}
+
+std::string BenchReport::counter_table() const {
+    const auto ids = our_module_columns();
     if (ids.empty()) {
         return "";
     }
@@ -239,12 +245,7 @@ std::string BenchReport::counter_table() const {
 // Percentiles of our module's request round trips, from the cell's summed
 // histogram: upper bounds of power-of-two buckets.
 std::string BenchReport::latency_table() const {
-    std::vector<std::string> ids;
-    for (const auto& c : r_.columns) {
-        if (c.transport == "ours" && !c.guest_tmpfs) {
-            ids.push_back(c.id);
-        }
-    }
+    const auto ids = our_module_columns();
     std::vector<std::string> head = {"row"};
     for (const auto& id : ids) {
         head.push_back(id + " p50 us");

@@ -28,6 +28,7 @@ public:
 private:
     std::string bandwidth_table() const;
     std::string ratio_table() const;
+    std::vector<std::string> our_module_columns() const;
     std::string counter_table() const;
     std::string latency_table() const;
     std::string per_io_table() const;
