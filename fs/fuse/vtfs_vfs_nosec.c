@@ -69,11 +69,13 @@ ssize_t vtfs_vfs_nosec_write(struct kiocb *iocb, struct iov_iter *from,
 	bool marked = IS_NOSEC(inode);
 	ssize_t ret;
 
-	vtfs_vfs_nosec_tag(dev, inode, &before);
 	if (marked && (!dev || !vtfs_vtable_vouch(dev, &key))) {
 		vtfs_vfs_nosec_forget(inode);
 		marked = false;
 	}
+	/* Only a write that may set the mark needs the version around it. */
+	if (!marked)
+		vtfs_vfs_nosec_tag(dev, inode, &before);
 	ret = write(iocb, from);
 	if (marked || !IS_NOSEC(inode))
 		return ret;
