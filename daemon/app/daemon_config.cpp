@@ -129,7 +129,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     std::vector<std::string> injects;
     std::string seccomp = kDefaultSeccompMode == SeccompMode::Kill ? "kill" : "none";
     std::string sandbox;
-    std::string pool_policy = "always";
+    std::string pool_policy = "queue";
     bool keep_caps = false;
     std::vector<std::string> version_table;
     std::string socket_group;
@@ -144,12 +144,13 @@ ParseOutcome parse_command_line(int argc, char** argv) {
         ->delimiter(',')
         ->allow_extra_args(false);
     app.add_option("--thread-pool-size", config.thread_pool_size,
-                   "threads for file operations (0: run them in the queue threads)");
+                   "threads for file operations: per request queue (queue), or in all "
+                   "(always); 0: one thread per queue runs every request");
     app.add_option("--thread-pool", pool_policy,
-                   "always (default): every request in the pool; adaptive: a request with none "
-                   "waiting behind it runs in its queue's thread (a slow one then holds up "
-                   "the requests that arrive behind it)")
-        ->check(CLI::IsMember({"adaptive", "always"}));
+                   "queue (default): each request queue's threads take turns, a request runs "
+                   "in the thread that took it; always: every request is handed to one "
+                   "shared pool")
+        ->check(CLI::IsMember({"queue", "always"}));
     app.add_option("--max-request-queues", config.max_request_queues,
                    "request queues offered to the frontend (1-16)")
         ->check(CLI::Range(1, 16));
@@ -232,7 +233,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     }
     config.seccomp = *parse_seccomp_mode(seccomp);
     config.drop_capabilities = !keep_caps;
-    config.thread_pool_adaptive = pool_policy == "adaptive";
+    config.thread_pool_shared = pool_policy == "always" && config.thread_pool_size > 0;
     if (debug) {
         config.log_level = "debug";
     }

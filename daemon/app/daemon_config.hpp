@@ -24,9 +24,11 @@ struct DaemonConfig {
     bool xattr = true;
     bool readdirplus = true;
     unsigned thread_pool_size = 4;
-    // --thread-pool=adaptive: a request nobody waits behind runs in its
-    // queue's thread; always (default): every request goes to the pool.
-    bool thread_pool_adaptive = false;
+    // --thread-pool=queue (default): each request queue has
+    // thread_pool_size threads taking turns, a request runs in the thread
+    // that popped it; always: one queue thread per queue hands every request
+    // to one shared pool of thread_pool_size threads.
+    bool thread_pool_shared = false;
     unsigned max_request_queues = 16;
     std::string log_level = "info";
     SandboxMode sandbox = kDefaultSandboxMode;

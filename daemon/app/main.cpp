@@ -14,6 +14,7 @@
 #include "vhost/listener.hpp"
 #include "vhost/message_channel.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <signal.h>
@@ -126,16 +127,18 @@ int run(const vfsd::DaemonConfig& config) {
         handler = injector.get();
     }
     std::unique_ptr<vfsd::PooledHandler> pool;
-    if (config.thread_pool_size > 0) {
-        pool = std::make_unique<vfsd::PooledHandler>(*handler, config.thread_pool_size,
-                                                     config.thread_pool_adaptive);
+    vfsd::vhost::BackendOptions backend_options{config.max_request_queues + 1, true, &dax_mapper};
+    if (config.thread_pool_shared) {
+        pool = std::make_unique<vfsd::PooledHandler>(*handler, config.thread_pool_size);
         handler = pool.get();
+    } else {
+        backend_options.threads_per_queue = std::max(1u, config.thread_pool_size);
     }
-    vfsd::vhost::Backend backend(*handler, {config.max_request_queues + 1, true, &dax_mapper});
-    spdlog::info("sharing {} (cache={}{}, {} request queues max, thread pool {}{})", config.source,
+    vfsd::vhost::Backend backend(*handler, backend_options);
+    spdlog::info("sharing {} (cache={}{}, {} request queues max, {} threads {})", config.source,
                  vfsd::fuse::to_string(config.cache), config.writeback ? ", writeback" : "",
                  config.max_request_queues, config.thread_pool_size,
-                 config.thread_pool_adaptive ? ", adaptive" : "");
+                 config.thread_pool_shared ? "in one shared pool" : "per request queue");
 
     spdlog::info("waiting for vhost-user connection on {}",
                  config.socket_fd ? "fd " + std::to_string(*config.socket_fd) : config.socket_path);

@@ -7,23 +7,20 @@
 
 namespace vfsd {
 
-// Hands requests to a thread pool so a slow file operation does not hold up
-// the queue worker that popped it, when others are waiting behind it.  A
-// request alone on its queue runs in the queue's thread: handing it over
-// costs a thread wake-up on the way in and another CPU's cache on the way
-// out, which a single synchronous reader pays on every call
-// (Documentation/benchmarks.md, thread pool).
+// --thread-pool=always: hands every request to one pool shared by all
+// queues, so the queue thread that popped it is free at once.  It costs a
+// thread wake-up on the way in and another CPU's cache on the way out,
+// which the default (the queue's own threads taking turns, vhost/vring.hpp)
+// does not pay.
 class PooledHandler final : public vhost::RequestHandler {
 public:
-    // adaptive: run requests with nobody waiting behind them inline.
-    PooledHandler(vhost::RequestHandler& inner, unsigned threads, bool adaptive)
-        : inner_(inner), pool_(threads), adaptive_(adaptive) {}
+    PooledHandler(vhost::RequestHandler& inner, unsigned threads) : inner_(inner), pool_(threads) {}
 
     void handle(vhost::Request request) override {
         // A request with no room for a reply (FORGET, INTERRUPT: the
         // high-priority queue) never blocks and runs at once: an interrupt
         // must not queue behind the blocked requests it is meant to end.
-        if (request.writable_size() == 0 || (adaptive_ && !request.queue_busy())) {
+        if (request.writable_size() == 0) {
             inner_.handle(std::move(request));
             return;
         }
@@ -37,7 +34,6 @@ public:
 private:
     vhost::RequestHandler& inner_;
     ThreadPool pool_;
-    bool adaptive_;
 };
 
 } // namespace vfsd

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace vfsd {
@@ -92,7 +93,10 @@ const char* const kAllowedSyscalls[] = {
     "flock",
     "poll",
     "ppoll",
+    "epoll_create1",
+    "epoll_ctl",
     "epoll_wait",
+    "epoll_pwait",
     "recvmsg",
     "sendmsg",
     "recvfrom",
@@ -249,6 +253,12 @@ void install_seccomp_filter(SeccompMode mode, HandleAccess access,
     if (access.open_by_handle &&
         seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(open_by_handle_at), 0) != 0) {
         throw std::runtime_error("seccomp: cannot allow open_by_handle_at");
+    }
+    // Threads name themselves (queue threads: "vfsd-qN") for host profiles;
+    // no other prctl.
+    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                         SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME)) != 0) {
+        throw std::runtime_error("seccomp: cannot allow prctl(PR_SET_NAME)");
     }
     if (int err = seccomp_load(ctx.get()); err != 0) {
         throw std::runtime_error(std::string("seccomp_load: ") + std::strerror(-err));

@@ -1,5 +1,7 @@
 #include "app/thread_pool.hpp"
 
+#include <pthread.h>
+
 namespace vfsd {
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -28,6 +30,7 @@ void ThreadPool::submit(std::function<void()> job) {
 }
 
 void ThreadPool::run() {
+    ::pthread_setname_np(::pthread_self(), "vfsd-pool"); // for host profiles
     for (;;) {
         std::function<void()> job;
         {

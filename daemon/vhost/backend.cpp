@@ -46,7 +46,9 @@ Backend::Backend(RequestHandler& handler, BackendOptions options)
         throw std::invalid_argument("queue count must be 1..256");
     }
     for (unsigned i = 0; i < options_.max_queues; ++i) {
-        vrings_.push_back(std::make_unique<Vring>(i, handler_));
+        // The high-priority queue's requests (FORGET, INTERRUPT) never block.
+        const unsigned threads = i == 0 ? 1 : options_.threads_per_queue;
+        vrings_.push_back(std::make_unique<Vring>(i, handler_, threads));
     }
 }
 

@@ -25,6 +25,8 @@ struct BackendOptions {
     // Keep an inflight buffer with the frontend so that a restarted backend
     // can run the requests this one leaves unfinished.
     bool offer_inflight = true;
+    // Threads that take turns serving each request queue (Vring).
+    unsigned threads_per_queue = 1;
 };
 
 // The vhost-user slave side of one virtio device connection: answers the

@@ -26,8 +26,7 @@ Request::Request(Request&& other) noexcept
     : readable_(std::move(other.readable_)), writable_(std::move(other.writable_)),
       completion_(std::exchange(other.completion_, nullptr)), head_(other.head_),
       memory_keepalive_(std::move(other.memory_keepalive_)),
-      unreachable_bytes_(other.unreachable_bytes_), replayed_(other.replayed_),
-      queue_busy_(other.queue_busy_) {}
+      unreachable_bytes_(other.unreachable_bytes_), replayed_(other.replayed_) {}
 
 Request& Request::operator=(Request&& other) noexcept {
     if (this != &other) {
@@ -39,7 +38,6 @@ Request& Request::operator=(Request&& other) noexcept {
         memory_keepalive_ = std::move(other.memory_keepalive_);
         unreachable_bytes_ = other.unreachable_bytes_;
         replayed_ = other.replayed_;
-        queue_busy_ = other.queue_busy_;
     }
     return *this;
 }

@@ -50,11 +50,6 @@ public:
     void set_replayed(bool replayed) { replayed_ = replayed; }
     bool replayed() const { return replayed_; }
 
-    // Other requests were already waiting on the queue when this one was
-    // taken: a hint that serving it in the queue's thread would delay them.
-    void set_queue_busy(bool busy) { queue_busy_ = busy; }
-    bool queue_busy() const { return queue_busy_; }
-
     // Returns the buffers to the guest; later calls do nothing.
     void complete(std::uint32_t bytes_written);
     bool completed() const { return completion_ == nullptr; }
@@ -67,7 +62,6 @@ private:
     std::shared_ptr<const void> memory_keepalive_;
     std::uint64_t unreachable_bytes_ = 0;
     bool replayed_ = false;
-    bool queue_busy_ = false;
 };
 
 // What the transport hands requests to.

@@ -1,15 +1,21 @@
 #include "vhost/vring.hpp"
 
+#include "vhost/kick_waiter.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <poll.h>
+#include <fmt/format.h>
+#include <optional>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
+#include <system_error>
 
 namespace vfsd::vhost {
 
-Vring::Vring(unsigned index, RequestHandler& handler) : index_(index), handler_(handler) {}
+Vring::Vring(unsigned index, RequestHandler& handler, unsigned threads)
+    : index_(index), handler_(handler), threads_(threads == 0 ? 1 : threads) {}
 
 Vring::~Vring() {
     stop();
@@ -28,7 +34,7 @@ void Vring::set_enabled(bool enabled) {
 }
 
 bool Vring::start(std::shared_ptr<const GuestMemory> memory, bool event_idx) {
-    stop_worker();
+    stop_workers();
     if (auto err =
             queue_.attach(std::move(memory), size_, addresses_, event_idx, base_, inflight_region_);
         !err.empty()) {
@@ -40,33 +46,62 @@ bool Vring::start(std::shared_ptr<const GuestMemory> memory, bool event_idx) {
         // guest; one interrupt too many costs nothing.
         signal_guest();
     }
+    const auto owed = queue_.take_owed();
+    owed_.assign(owed.begin(), owed.end());
+    if (!owed_.empty()) {
+        spdlog::info("queue {}: resubmitting {} request(s) left by the previous daemon", index_,
+                     owed_.size());
+    }
     broken_logged_ = false;
-    stop_requested_ = false;
-    worker_ = std::thread([this] { run(); });
-    spdlog::debug("queue {}: started (size {}, base {}, event_idx {})", index_, size_, base_,
-                  event_idx);
+    start_workers();
+    spdlog::debug("queue {}: started (size {}, base {}, event_idx {}, {} threads)", index_, size_,
+                  base_, event_idx, threads_);
     return true;
 }
 
-void Vring::stop_worker() {
-    if (worker_.joinable()) {
-        stop_requested_ = true;
-        wake_.signal();
-        worker_.join();
-    }
-}
-
-std::uint16_t Vring::stop() {
-    stop_worker();
+template <typename Done> void Vring::wait_until(Done done) {
     for (;;) {
         std::unique_lock lock(inflight_mutex_);
-        if (inflight_done_.wait_for(lock, std::chrono::milliseconds(100),
-                                    [this] { return inflight_ == 0; })) {
-            break;
+        if (inflight_done_.wait_for(lock, std::chrono::milliseconds(100), done)) {
+            return;
         }
         lock.unlock();
         handler_.release_held_requests();
     }
+}
+
+void Vring::start_workers() {
+    stop_requested_ = false;
+    live_workers_ = threads_;
+    for (unsigned i = 0; i < threads_; ++i) {
+        workers_.emplace_back([this] {
+            run();
+            std::lock_guard lock(inflight_mutex_);
+            --live_workers_;
+            inflight_done_.notify_all();
+        });
+    }
+}
+
+void Vring::stop_workers() {
+    if (workers_.empty()) {
+        return;
+    }
+    stop_requested_ = true;
+    wake_.signal(); // never drained while stopping: reaches every thread
+    // A thread may be inside a request blocked on a slow host file: ask the
+    // handler to end such requests until every thread is out.
+    wait_until([this] { return live_workers_ == 0; });
+    for (auto& t : workers_) {
+        t.join();
+    }
+    workers_.clear();
+    wake_.drain();
+}
+
+std::uint16_t Vring::stop() {
+    stop_workers();
+    wait_until([this] { return inflight_ == 0; });
     if (queue_.attached()) {
         base_ = queue_.last_avail_idx();
     }
@@ -87,73 +122,82 @@ void Vring::remap(std::shared_ptr<const GuestMemory> memory) {
         return;
     }
     const bool was_running = running();
-    stop_worker();
+    stop_workers();
     if (auto err = queue_.remap(std::move(memory)); !err.empty()) {
         spdlog::error("queue {}: rings lost after memory table change: {}", index_, err);
         return;
     }
     if (was_running) {
-        stop_requested_ = false;
-        worker_ = std::thread([this] { run(); });
+        start_workers();
     }
 }
 
 void Vring::run() {
-    pollfd fds[2] = {{kick_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-    if (enabled_) {
-        process_available();
+    // Named for host profiles (vfs-harness bench --host-profile).
+    ::pthread_setname_np(::pthread_self(), fmt::format("vfsd-q{}", index_).c_str());
+    std::optional<KickWaiter> waiter;
+    try {
+        waiter.emplace(kick_.get(), wake_.get());
+    } catch (const std::system_error& e) {
+        spdlog::error("queue {}: cannot wait for kicks: {}", index_, e.what());
+        return;
     }
     while (!stop_requested_) {
-        int n = ::poll(fds, 2, -1);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            spdlog::error("queue {}: poll: {}", index_, std::strerror(errno));
-            return;
-        }
-        if (fds[1].revents) {
-            wake_.drain();
+        if (enabled_) {
+            serve_ring();
         }
         if (stop_requested_) {
             break;
         }
-        if (fds[0].revents & POLLIN) {
-            eventfd_t value;
-            [[maybe_unused]] int r = ::eventfd_read(kick_.get(), &value);
-        } else if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        switch (waiter->wait()) {
+        case KickWaiter::Event::Kicked:
+            break;
+        case KickWaiter::Event::Woken:
+            if (!stop_requested_) {
+                wake_.drain();
+            }
+            break;
+        case KickWaiter::Event::Closed:
             spdlog::warn("queue {}: kick fd closed", index_);
             return;
         }
-        if (enabled_) {
-            process_available();
+    }
+}
+
+void Vring::serve_ring() {
+    while (!stop_requested_) {
+        bool replayed = false;
+        PopResult popped;
+        bool more = false;
+        {
+            std::lock_guard lock(pop_mutex_);
+            popped = pop_locked(replayed);
+            more = popped.waiting_behind > 0 || !owed_.empty();
+        }
+        if (popped.status == PopResult::Status::Empty) {
+            return;
+        }
+        if (more && threads_ > 1) {
+            // Pass the turn: a waiting thread takes the next request while
+            // this one runs its own.
+            ::eventfd_write(kick_.get(), 1);
+        }
+        if (!dispatch(std::move(popped), replayed)) {
+            return;
         }
     }
 }
 
 // Requests a killed predecessor took and never completed come first, in
 // the order it took them, before anything newer on the ring.
-void Vring::process_owed() {
-    const auto owed = queue_.take_owed();
-    if (!owed.empty()) {
-        spdlog::info("queue {}: resubmitting {} request(s) left by the previous daemon", index_,
-                     owed.size());
+PopResult Vring::pop_locked(bool& replayed) {
+    if (!owed_.empty()) {
+        const std::uint16_t head = owed_.front();
+        owed_.pop_front();
+        replayed = true;
+        return queue_.pop_owed(head);
     }
-    for (std::uint16_t head : owed) {
-        if (!dispatch(queue_.pop_owed(head), true)) {
-            return;
-        }
-    }
-}
-
-void Vring::process_available() {
-    process_owed();
-    while (!stop_requested_) {
-        PopResult popped = queue_.pop();
-        if (popped.status == PopResult::Status::Empty || !dispatch(std::move(popped), false)) {
-            return;
-        }
-    }
+    return queue_.pop();
 }
 
 bool Vring::dispatch(PopResult popped, bool replayed) {
@@ -161,17 +205,16 @@ bool Vring::dispatch(PopResult popped, bool replayed) {
     case PopResult::Status::Empty:
         return true;
     case PopResult::Status::Broken:
-        if (!broken_logged_) {
+        if (!broken_logged_.exchange(true)) {
             spdlog::error("queue {}: ring unusable, ignoring it until restarted: {}", index_,
                           popped.error);
-            broken_logged_ = true;
         }
         return false;
     case PopResult::Status::BadChain:
         // A misbehaving guest must not be able to flood the log.
-        if (++bad_chains_ <= 10 || bad_chains_ % 1000 == 0) {
-            spdlog::warn("queue {}: dropping malformed request ({} so far): {}", index_,
-                         bad_chains_, popped.error);
+        if (const auto n = ++bad_chains_; n <= 10 || n % 1000 == 0) {
+            spdlog::warn("queue {}: dropping malformed request ({} so far): {}", index_, n,
+                         popped.error);
         }
         if (queue_.push_used(popped.chain.head, 0)) {
             signal_guest();
@@ -188,7 +231,6 @@ bool Vring::dispatch(PopResult popped, bool replayed) {
                     popped.chain.head, queue_.memory());
     request.set_unreachable_bytes(popped.chain.unreachable_bytes);
     request.set_replayed(replayed);
-    request.set_queue_busy(popped.waiting_behind > 0);
     handler_.handle(std::move(request));
     return true;
 }

@@ -8,18 +8,29 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace vfsd::vhost {
 
 // One virtqueue of the device: its configuration as set by vhost-user
-// messages, the worker thread that waits for kicks and pops requests, and the
-// completion path that fills the used ring and signals the call eventfd.
+// messages, the threads that wait for kicks, pop requests and run them, and
+// the completion path that fills the used ring and signals the call eventfd.
+//
+// Threads take turns (leader/follower): the one that pops a request runs it
+// itself, with no hand-over to another thread on the way in or out; one of
+// the others, woken by the next kick, serves the ring meanwhile.  With
+// requests already waiting behind the popped one, the popping thread passes
+// the turn on at once (it kicks the queue itself).  A request blocked on a
+// slow host file thus holds one thread, never the queue, until every thread
+// of the queue is blocked.
 class Vring final : public RequestCompletion {
 public:
-    Vring(unsigned index, RequestHandler& handler);
+    // threads: how many threads serve this queue (at least one).
+    Vring(unsigned index, RequestHandler& handler, unsigned threads);
     ~Vring();
     Vring(const Vring&) = delete;
     Vring& operator=(const Vring&) = delete;
@@ -40,11 +51,11 @@ public:
     void set_enabled(bool enabled);
 
     bool ready_to_start() const { return kick_.valid() && addresses_set_ && size_ != 0; }
-    bool running() const { return worker_.joinable(); }
+    bool running() const { return !workers_.empty(); }
 
-    // Maps the rings and starts the worker; false (logged) if the rings are unusable.
+    // Maps the rings and starts the threads; false (logged) if the rings are unusable.
     bool start(std::shared_ptr<const GuestMemory> memory, bool event_idx);
-    // Stops the worker, waits for requests in flight, and returns the index
+    // Stops the threads, waits for requests in flight, and returns the index
     // of the next avail entry.
     std::uint16_t stop();
     // GET_VRING_BASE: stop() and also forget kick and call fds and the enable
@@ -57,11 +68,16 @@ public:
 
 private:
     void run();
-    void process_available();
-    void process_owed();
-    // Hands a popped chain on; false if the ring is unusable.
+    // Pops and runs requests until the ring is empty or unusable.
+    void serve_ring();
+    // Under pop_mutex_: the next request, owed ones first.
+    PopResult pop_locked(bool& replayed);
+    // Runs a popped chain; false if the ring is unusable.
     bool dispatch(PopResult popped, bool replayed);
-    void stop_worker();
+    void start_workers();
+    void stop_workers();
+    // Waits, under inflight_mutex_, for done(); ends held requests meanwhile.
+    template <typename Done> void wait_until(Done done);
     void signal_guest();
 
     const unsigned index_;
@@ -78,17 +94,25 @@ private:
     std::mutex call_mutex_;
     UniqueFd call_;
 
+    // Popping (avail ring, owed_) is one thread at a time; completing is
+    // SplitVirtqueue's own business (its used_mutex_).
+    std::mutex pop_mutex_;
     SplitVirtqueue queue_;
+    std::deque<std::uint16_t> owed_;
+    const unsigned threads_;
     std::atomic<bool> enabled_{false};
     std::atomic<bool> stop_requested_{false};
     EventFd wake_;
-    std::thread worker_;
-    bool broken_logged_ = false;
-    std::uint64_t bad_chains_ = 0;
+    // Started and joined by the control thread only.
+    std::vector<std::thread> workers_;
+    std::atomic<bool> broken_logged_{false};
+    std::atomic<std::uint64_t> bad_chains_{0};
 
+    // Requests popped and not completed, and threads not yet out of run().
     std::mutex inflight_mutex_;
     std::condition_variable inflight_done_;
     unsigned inflight_ = 0;
+    unsigned live_workers_ = 0;
 };
 
 } // namespace vfsd::vhost

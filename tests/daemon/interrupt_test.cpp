@@ -234,8 +234,8 @@ TEST_CASE("an interrupt does not queue behind the blocked workers it must free",
     SlowFs fs;
     fuse::FuseServer server(fs, fuse::FuseServerOptions{});
     init(server);
-    // Every request to the pool (not adaptive): its only worker will block.
-    vfsd::PooledHandler pool(server, 1, false);
+    // A shared pool of one: its only worker will block.
+    vfsd::PooledHandler pool(server, 1);
     std::thread sender;
     auto first = blocked_io(pool, FUSE_READ, 300, sender);
     sender.join(); // handed to the pool

@@ -1,5 +1,5 @@
-// The thread pool's adaptive policy (app/pooled_handler.hpp): a request with
-// nothing waiting behind it runs in the queue's thread, others in the pool.
+// --thread-pool=always (app/pooled_handler.hpp): a request with room for a
+// reply runs in the shared pool, one without (FORGET, INTERRUPT) at once.
 #include "app/pooled_handler.hpp"
 
 #include <array>
@@ -8,6 +8,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -33,12 +34,15 @@ struct ThreadRecorder final : vfsd::vhost::RequestHandler {
     void release_held_requests() override {}
 };
 
-std::thread::id run_one(vfsd::PooledHandler& pool, ThreadRecorder& inner, bool busy) {
+std::thread::id run_one(vfsd::PooledHandler& pool, ThreadRecorder& inner, bool reply_room) {
     static NoCompletion completion;
     static std::array<char, 64> reply;
     const int before = inner.handled;
-    Request r({}, {iovec{reply.data(), reply.size()}}, &completion, 0, nullptr);
-    r.set_queue_busy(busy);
+    std::vector<iovec> writable;
+    if (reply_room) {
+        writable.push_back(iovec{reply.data(), reply.size()});
+    }
+    Request r({}, std::move(writable), &completion, 0, nullptr);
     pool.handle(std::move(r));
     for (int i = 0; i < 2000 && inner.handled == before; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -50,17 +54,14 @@ std::thread::id run_one(vfsd::PooledHandler& pool, ThreadRecorder& inner, bool b
 
 } // namespace
 
-TEST_CASE("adaptive pool: a lone request runs in the queue's thread, a busy queue's in the pool",
-          "[pool]") {
+TEST_CASE("shared pool: a request with a reply runs in the pool", "[pool]") {
     ThreadRecorder inner;
-    vfsd::PooledHandler pool(inner, 2, true);
-    CHECK(run_one(pool, inner, false) == std::this_thread::get_id());
+    vfsd::PooledHandler pool(inner, 2);
     CHECK(run_one(pool, inner, true) != std::this_thread::get_id());
 }
 
-TEST_CASE("pool without the adaptive policy: every request in the pool", "[pool]") {
+TEST_CASE("shared pool: a request without reply room runs at once", "[pool]") {
     ThreadRecorder inner;
-    vfsd::PooledHandler pool(inner, 2, false);
-    CHECK(run_one(pool, inner, false) != std::this_thread::get_id());
-    CHECK(run_one(pool, inner, true) != std::this_thread::get_id());
+    vfsd::PooledHandler pool(inner, 2);
+    CHECK(run_one(pool, inner, false) == std::this_thread::get_id());
 }

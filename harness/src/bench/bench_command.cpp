@@ -7,6 +7,7 @@
 #include "bench/bench_progress.hpp"
 #include "bench/bench_results.hpp"
 #include "bench/guest_perf.hpp"
+#include "bench/host_perf.hpp"
 #include "bench/meta_command.hpp"
 #include "daemon/rust_virtiofsd.hpp"
 #include "image/image_layout.hpp"
@@ -176,6 +177,9 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         // after the run (nothing is measured yet, so every verdict fails).
         BenchFloors::load(o.floors).evaluate(res);
     }
+    if (o.host_profile) {
+        HostPerf::check_usable();
+    }
     const auto jobs = job_order(res.rows.size(), o.repeats);
 
     auto parent = o.results.empty() ? paths.results() : fs::path(o.results);
@@ -194,6 +198,7 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
                 {"daemon", o.daemon},
                 {"quick", o.quick},
                 {"profile", o.profile},
+                {"host_profile", o.host_profile},
                 {"host_nproc", std::thread::hardware_concurrency()},
                 {"loadavg", nlohmann::json::object()}};
 
@@ -245,6 +250,17 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
                                        : "",
                      col.writeback ? ", writeback" : "", loadavg());
 
+        std::optional<HostPerf> host_perf;
+        if (o.host_profile) {
+            host_perf.emplace(col_dir / "host-profiles");
+        }
+        auto job_name = [&](int id) {
+            if (id < 0 || static_cast<std::size_t>(id) >= jobs.size()) {
+                return fmt::format("job-{}", id);
+            }
+            const auto& j = jobs[static_cast<std::size_t>(id)];
+            return fmt::format("{}-rep{}", res.rows[j.row].name(), round * o.repeats + j.rep + 1);
+        };
         BenchConsoleParser parser;
         auto last_mark = steady_clock::now();
         GuestSession session(paths, ro, col_dir);
@@ -256,8 +272,15 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
             if (kind != ConsoleMonitor::LineKind::CommandOutput) {
                 return;
             }
+            const bool was_running = parser.job_running().has_value();
             bool was_laid_out = parser.layout_done();
             auto block = parser.feed(line);
+            if (host_perf && !was_running && parser.job_running()) {
+                host_perf->begin(job_name(*parser.job_running()));
+            }
+            if (host_perf && block) {
+                host_perf->end();
+            }
             auto now = steady_clock::now();
             if (!was_laid_out && parser.layout_done()) {
                 last_mark = now;
@@ -282,15 +305,13 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
         auto rr = session.run(hooks);
         progress.column_done(rr.seconds);
         if (profile_share) {
-            auto n = GuestPerf::collect(profile_share->path(), col_dir / "profiles", [&](int id) {
-                if (id < 0 || static_cast<std::size_t>(id) >= jobs.size()) {
-                    return fmt::format("job-{}", id);
-                }
-                const auto& j = jobs[static_cast<std::size_t>(id)];
-                return fmt::format("{}-rep{}", res.rows[j.row].name(),
-                                   round * o.repeats + j.rep + 1);
-            });
+            auto n = GuestPerf::collect(profile_share->path(), col_dir / "profiles", job_name);
             spdlog::info("bench: {} guest profile(s) in {}", n, (col_dir / "profiles").string());
+        }
+        if (host_perf) {
+            auto n = host_perf->report();
+            spdlog::info("bench: {} host profile(s) in {}", n,
+                         (col_dir / "host-profiles").string());
         }
         BenchColumnRun run{col.id, std::string(to_string(rr.outcome)), rr.message, rr.seconds,
                            col_dir.string()};

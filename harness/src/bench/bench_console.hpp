@@ -35,6 +35,10 @@ public:
     // Returns the finished block when `line` is its @@BENCH-END.
     std::optional<Block> feed(std::string_view line);
 
+    // The id of the job between its @@BENCH-BEGIN and @@BENCH-END, if any.
+    std::optional<int> job_running() const {
+        return current_ ? std::optional<int>(current_->id) : std::nullopt;
+    }
     bool layout_done() const { return layout_done_; }
     bool all_done() const { return all_done_; }
     const std::string& setup_failure() const { return setup_failure_; }

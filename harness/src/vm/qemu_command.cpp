@@ -88,6 +88,9 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
         "-nodefaults",
         "-no-user-config",
         "-no-reboot",
+        // Names QEMU's threads ("CPU 0/TCG", ...) for host profiles.
+        "-name",
+        "guest,debug-threads=on",
     };
     if (!o.qemu.empty()) {
         // A QEMU built from source looks for firmware under its own prefix;
