@@ -72,6 +72,8 @@ struct vtfs_queue_stats {
 	u64 full;		/* submissions deferred: ring full or no memory */
 	u64 bad_replies;	/* replies that failed validation */
 	u64 timeouts;		/* requests that got no reply in time */
+	u64 polls;		/* sends followed by polling (poll_us) */
+	u64 polled;		/* of those, answered while polling */
 };
 
 /* Round-trip times of one queue (vtfs_latency.c). */
@@ -134,6 +136,9 @@ struct vtfs_queue {
 	struct list_head inflight;	/* struct vtfs_req, oldest first */
 	struct list_head backlog;	/* waiting for ring space or memory */
 	u64 reaped;			/* used buffers taken back so far */
+	unsigned int pollers;		/* tasks polling (vtfs_poll.c); callback
+					 * held off while non-zero; under @lock
+					 */
 	struct work_struct done_work;	/* reap used buffers */
 	struct delayed_work submit_work; /* retry the backlog (not hiprio) */
 	struct vtfs_queue_stats stats;
@@ -153,7 +158,7 @@ struct vtfs_device {
 
 	/*
 	 * @lock serialises mount, unmount, failure and removal; it protects
-	 * @state, @fc and @timeout.  @conn_lock (a spinlock, for the hiprio
+	 * @state, @fc, @timeout and @poll_ns (read with READ_ONCE).  @conn_lock (a spinlock, for the hiprio
 	 * worker) also protects @fc: both are held to change it.
 	 */
 	struct mutex lock;
@@ -161,6 +166,7 @@ struct vtfs_device {
 	enum vtfs_state state;
 	struct fuse_conn *fc;
 	unsigned long timeout;		/* jiffies, 0: never time out */
+	unsigned int poll_ns;		/* poll_us, in ns; 0: interrupts only */
 
 	struct vtfs_window *window;	/* NULL: no DAX; see vtfs_window */
 	struct vtfs_vtable *vtable;	/* NULL: no table; fixed like @window */
@@ -215,6 +221,11 @@ extern const struct fuse_iqueue_ops vtfs_fiq_ops;
 void vtfs_queue_init(struct vtfs_queue *q, struct vtfs_device *dev,
 		     unsigned int index);
 void vtfs_request_done(struct virtqueue *vq);
+void vtfs_reap_queue(struct vtfs_queue *q);
+
+/* vtfs_poll.c */
+bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
+void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped);
 void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req);
 void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req, int err);

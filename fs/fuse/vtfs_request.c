@@ -500,17 +500,22 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 	q->nr_inflight--;
 }
 
-static void vtfs_reap(struct work_struct *work)
+/*
+ * End the requests whose replies @q has.  The callback stays off while a
+ * task polls the queue (vtfs_poll.c); the last poller re-arms it.
+ */
+void vtfs_reap_queue(struct vtfs_queue *q)
 {
-	struct vtfs_queue *q = container_of(work, struct vtfs_queue,
-					    done_work);
 	struct vtfs_req *vr, *next;
 	bool backlog = false;
 	LIST_HEAD(done);
 
 	spin_lock(&q->lock);
 	if (q->running) {
-		vtfs_drain_used(q, vtfs_take_used, &done);
+		if (q->pollers)
+			vtfs_take_all_used(q, vtfs_take_used, &done);
+		else
+			vtfs_drain_used(q, vtfs_take_used, &done);
 		backlog = !list_empty(&q->backlog);
 	}
 	spin_unlock(&q->lock);
@@ -522,6 +527,11 @@ static void vtfs_reap(struct work_struct *work)
 		list_del(&vr->node);
 		vtfs_finish(vr, vtfs_take_reply(vr));
 	}
+}
+
+static void vtfs_reap(struct work_struct *work)
+{
+	vtfs_reap_queue(container_of(work, struct vtfs_queue, done_work));
 }
 
 void vtfs_request_done(struct virtqueue *vq)
@@ -582,8 +592,19 @@ static struct vtfs_queue *vtfs_pick_queue(struct vtfs_device *dev)
  */
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req)
 {
-	if (!vtfs_vtable_answer(dev, req))
-		vtfs_dispatch(vtfs_pick_queue(dev), req);
+	struct vtfs_queue *q;
+	bool poll;
+	u64 reaped;
+
+	if (vtfs_vtable_answer(dev, req))
+		return;
+	q = vtfs_pick_queue(dev);
+	/* Decided before sending: @req may be gone once answered. */
+	poll = vtfs_poll_wanted(dev, req);
+	reaped = READ_ONCE(q->reaped);
+	vtfs_dispatch(q, req);
+	if (poll)
+		vtfs_poll_reply(q, reaped);
 }
 
 /* Blocking lock requests wait for other lock holders, not for a device. */

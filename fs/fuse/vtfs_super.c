@@ -27,7 +27,11 @@ enum {
 	OPT_ALLOW_OTHER,
 	OPT_REQUEST_TIMEOUT,
 	OPT_VERSION_TABLE,
+	OPT_POLL_US,
 };
+
+/* Longest poll_us= accepted: past this, an interrupt is the cheaper wait. */
+#define VTFS_MAX_POLL_US	10000
 
 static const struct fs_parameter_spec vtfs_parameters[] = {
 	fsparam_flag("dax", OPT_DAX),
@@ -36,6 +40,7 @@ static const struct fs_parameter_spec vtfs_parameters[] = {
 	fsparam_flag("allow_other", OPT_ALLOW_OTHER),
 	fsparam_u32("request_timeout", OPT_REQUEST_TIMEOUT),
 	fsparam_string("version_table", OPT_VERSION_TABLE),
+	fsparam_u32("poll_us", OPT_POLL_US),
 	{}
 };
 
@@ -45,6 +50,8 @@ struct vtfs_mount_opts {
 	unsigned int timeout_secs;
 	bool timeout_set;
 	bool no_version_table;	/* version_table=off */
+	unsigned int poll_us;	/* vtfs_poll.c */
+	bool poll_set;
 };
 
 /*
@@ -120,6 +127,18 @@ static int vtfs_set_version_table(struct fs_context *fsc, const char *value)
 	return 0;
 }
 
+static int vtfs_set_poll(struct fs_context *fsc, unsigned int us)
+{
+	struct vtfs_mount_opts *opts = fsc->fs_private;
+
+	if (us > VTFS_MAX_POLL_US)
+		return invalfc(fsc, "poll_us=%u: at most %u", us,
+			       VTFS_MAX_POLL_US);
+	opts->poll_us = us;
+	opts->poll_set = true;
+	return 0;
+}
+
 static int vtfs_parse_param(struct fs_context *fsc,
 			    struct fs_parameter *param)
 {
@@ -130,6 +149,8 @@ static int vtfs_parse_param(struct fs_context *fsc,
 		return vtfs_set_timeout(fsc, result.uint_32);
 	if (opt == OPT_VERSION_TABLE)
 		return vtfs_set_version_table(fsc, param->string);
+	if (opt == OPT_POLL_US)
+		return vtfs_set_poll(fsc, result.uint_32);
 	if (opt == OPT_DAX || opt == OPT_DAX_MODE)
 		return vtfs_parse_dax(fsc, opt == OPT_DAX ? "always" :
 				      param->string);
@@ -195,6 +216,7 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 		vtfs_vfs_attach(sb);
 
 	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
+	WRITE_ONCE(dev->poll_ns, opts->poll_us * NSEC_PER_USEC);
 	spin_lock(&dev->conn_lock);
 	dev->fc = fm->fc;
 	spin_unlock(&dev->conn_lock);
@@ -357,6 +379,8 @@ static int vtfs_reconfigure(struct fs_context *fsc)
 		WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
 		vtfs_arm_watchdog(dev);
 	}
+	if (opts->poll_set)
+		WRITE_ONCE(dev->poll_ns, opts->poll_us * NSEC_PER_USEC);
 	return 0;
 }
 

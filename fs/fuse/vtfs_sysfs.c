@@ -6,10 +6,12 @@
  *   /sys/fs/virtiofs/<index>/num_request_queues
  *   /sys/fs/virtiofs/<index>/state               live, failed or removed
  *   /sys/fs/virtiofs/<index>/request_timeout     seconds, 0 for none
+ *   /sys/fs/virtiofs/<index>/poll_us             mount option, 0: off
  *   /sys/fs/virtiofs/<index>/dax_window          DAX window bytes, 0 for none
  *   /sys/fs/virtiofs/<index>/device              link to the virtio device
  *   /sys/fs/virtiofs/<index>/queues/<name>/      hiprio, request.0, ...
  *       requests inflight kicks interrupts full bad_replies timeouts
+ *       polls polled (vtfs_poll.c)
  *       latency_us (request queues: histogram, vtfs_latency.c)
  *   /sys/fs/virtiofs/<index>/version_table/      see vtfs_vtable.c
  *
@@ -56,6 +58,14 @@ static ssize_t request_timeout_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", timeout / HZ);
 }
 
+static ssize_t poll_us_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	unsigned int ns = READ_ONCE(to_vtfs_device(kobj)->poll_ns);
+
+	return sysfs_emit(buf, "%u\n", ns / (unsigned int)NSEC_PER_USEC);
+}
+
 /* The window is fixed from probe to release; no lock needed. */
 static ssize_t dax_window_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
@@ -69,6 +79,7 @@ static struct kobj_attribute vtfs_attr_queues = __ATTR_RO(num_request_queues);
 static struct kobj_attribute vtfs_attr_state = __ATTR_RO(state);
 static struct kobj_attribute vtfs_attr_timeout = __ATTR_RO(request_timeout);
 static struct kobj_attribute vtfs_attr_dax_window = __ATTR_RO(dax_window);
+static struct kobj_attribute vtfs_attr_poll_us = __ATTR_RO(poll_us);
 
 static struct attribute *vtfs_device_attrs[] = {
 	&vtfs_attr_tag.attr,
@@ -76,6 +87,7 @@ static struct attribute *vtfs_device_attrs[] = {
 	&vtfs_attr_state.attr,
 	&vtfs_attr_timeout.attr,
 	&vtfs_attr_dax_window.attr,
+	&vtfs_attr_poll_us.attr,
 	NULL,
 };
 
@@ -142,6 +154,8 @@ VTFS_QUEUE_STAT(kicks);
 VTFS_QUEUE_STAT(full);
 VTFS_QUEUE_STAT(bad_replies);
 VTFS_QUEUE_STAT(timeouts);
+VTFS_QUEUE_STAT(polls);
+VTFS_QUEUE_STAT(polled);
 /* Copied under the lock, formatted without it. */
 static ssize_t latency_us_show(struct kobject *kobj, struct kobj_attribute *a,
 			       char *buf)
@@ -165,6 +179,8 @@ static struct attribute *vtfs_queue_attrs[] = {
 	&vtfs_qattr_full.attr.attr,
 	&vtfs_qattr_bad_replies.attr.attr,
 	&vtfs_qattr_timeouts.attr.attr,
+	&vtfs_qattr_polls.attr.attr,
+	&vtfs_qattr_polled.attr.attr,
 	&vtfs_qattr_inflight.attr,
 	&vtfs_qattr_interrupts.attr,
 	&vtfs_qattr_latency_us.attr,

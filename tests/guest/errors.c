@@ -130,6 +130,13 @@ static int t_bad_option_value(void)
 	return t_option("request_timeout=abc");
 }
 
+static int t_poll_too_long(void)
+{
+	if (!OURS)
+		return tap_skip_reason("poll_us is our module's option");
+	return t_option("poll_us=20000");
+}
+
 /* Shared with the child that talks to fsopen(). */
 struct fsctx_result {
 	int set_rc, set_errno, create_rc, create_errno, msg_names_dax;
@@ -325,6 +332,7 @@ static const struct tap_test tests[] = {
 	{ "unknown_tag_fails", t_unknown_tag },
 	{ "unknown_option_einval", t_unknown_option },
 	{ "bad_option_value_einval", t_bad_option_value },
+	{ "poll_us_too_long_einval", t_poll_too_long },
 	{ "dax_rejected", t_dax },
 	{ "mount_real_tag", t_real_mount },
 	{ "second_mount_same_files", t_second_mount },

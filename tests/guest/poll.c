@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * poll [DIR]: our module's poll_us mount option (fs/fuse/vtfs_poll.c).
+ * The suite mounts the share with poll_us=N.  Synchronous reads and writes
+ * must move the right bytes, their senders must poll (the request queues'
+ * polls counter) and some replies must be found by polling (polled); a
+ * remount with poll_us=0 turns it off and another turns it back on.
+ *
+ * $VFS_TAG selects the device in /sys/fs/virtiofs when there are several.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "tap.h"
+#include "vfsutil.h"
+
+#define FILE_SIZE (256 * 1024)
+#define IO_SIZE 4096
+#define NIO 256
+#define SEED 4242
+
+static const char *MNT;
+static char DEV[256], FILEPATH[512];
+
+/* The request queues' @stat, summed; -1 if none could be read. */
+static long long queue_sum(const char *stat)
+{
+	DIR *dir = opendir(pathf("%s/queues", DEV));
+	unsigned long long v, sum = 0;
+	struct dirent *e;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)) != NULL) {
+		if (strncmp(e->d_name, "request.", 8))
+			continue;
+		if (read_u64_file(pathf("%s/queues/%s/%s", DEV, e->d_name, stat), &v))
+			continue;
+		sum += v;
+		n++;
+	}
+	closedir(dir);
+	return n ? (long long)sum : -1;
+}
+
+static long long poll_us(void)
+{
+	unsigned long long v;
+
+	return read_u64_file(pathf("%s/poll_us", DEV), &v) ? -1 : (long long)v;
+}
+
+static int remount_poll(const char *value)
+{
+	char opts[64];
+
+	snprintf(opts, sizeof(opts), "poll_us=%s", value);
+	return mount("none", MNT, "virtiofs", MS_REMOUNT, opts);
+}
+
+static off_t io_offset(int i)
+{
+	return (off_t)((i * 37) % (FILE_SIZE / IO_SIZE)) * IO_SIZE;
+}
+
+/* NIO reads of IO_SIZE at scattered offsets, each checked. */
+static int read_checked(void)
+{
+	static char buf[IO_SIZE];
+	int fd, i;
+
+	CHECK((fd = open(FILEPATH, O_RDONLY)) >= 0, "open: %s", strerror(errno));
+	for (i = 0; i < NIO; i++) {
+		CHECK(pread_all(fd, buf, IO_SIZE, io_offset(i)) == 0,
+		      "pread: %s", strerror(errno));
+		CHECK(check_pattern(buf, IO_SIZE, io_offset(i), SEED) < 0,
+		      "wrong bytes read at %lld", (long long)io_offset(i));
+	}
+	close(fd);
+	return TEST_PASS;
+}
+
+static int t_option_shown(void)
+{
+	long long us = poll_us();
+
+	CHECK(us > 0, "poll_us in sysfs is %lld, the suite mounts with poll_us=N > 0", us);
+	tap_diag("poll_us=%lld", us);
+	return TEST_PASS;
+}
+
+static int t_writes(void)
+{
+	static char buf[FILE_SIZE];
+	int fd;
+
+	fill_pattern(buf, sizeof(buf), 0, SEED);
+	CHECK((fd = open(FILEPATH, O_RDWR | O_CREAT | O_TRUNC, 0644)) >= 0,
+	      "create: %s", strerror(errno));
+	/* Page by page: one synchronous WRITE each (cache=none). */
+	for (size_t off = 0; off < sizeof(buf); off += IO_SIZE)
+		CHECK(pwrite_all(fd, buf + off, IO_SIZE, (off_t)off) == 0,
+		      "pwrite: %s", strerror(errno));
+	CHECK(close(fd) == 0, "close: %s", strerror(errno));
+	return TEST_PASS;
+}
+
+static int t_reads_polled(void)
+{
+	long long polls = queue_sum("polls"), polled = queue_sum("polled");
+	long long dpolls, dpolled;
+
+	CHECK(polls >= 0 && polled >= 0, "no polls/polled counters under %s", DEV);
+	if (read_checked() != TEST_PASS)
+		return TEST_FAIL;
+	dpolls = queue_sum("polls") - polls;
+	dpolled = queue_sum("polled") - polled;
+	tap_diag("%d reads: %lld polled for, %lld answered while polling",
+		 NIO, dpolls, dpolled);
+	CHECK(dpolls >= NIO, "only %lld of %d reads polled for", dpolls, NIO);
+	CHECK(dpolled > 0, "no reply found by polling in %lld polls", dpolls);
+	return TEST_PASS;
+}
+
+static int t_bad_value_kept(void)
+{
+	long long before = poll_us();
+
+	CHECK(remount_poll("20000") == -1, "remount with poll_us=20000 succeeded");
+	CHECK(errno == EINVAL, "poll_us=20000: %s, expected EINVAL", strerror(errno));
+	CHECK(poll_us() == before, "poll_us changed to %lld", poll_us());
+	return TEST_PASS;
+}
+
+static int t_remount_off(void)
+{
+	long long polls;
+
+	CHECK(remount_poll("0") == 0, "remount poll_us=0: %s", strerror(errno));
+	CHECK(poll_us() == 0, "poll_us is %lld after poll_us=0", poll_us());
+	polls = queue_sum("polls");
+	if (read_checked() != TEST_PASS)
+		return TEST_FAIL;
+	CHECK(queue_sum("polls") == polls, "%lld polls with poll_us=0",
+	      queue_sum("polls") - polls);
+	return TEST_PASS;
+}
+
+static int t_remount_on(void)
+{
+	long long polls;
+
+	CHECK(remount_poll("1000") == 0, "remount poll_us=1000: %s", strerror(errno));
+	CHECK(poll_us() == 1000, "poll_us is %lld after poll_us=1000", poll_us());
+	polls = queue_sum("polls");
+	if (read_checked() != TEST_PASS)
+		return TEST_FAIL;
+	CHECK(queue_sum("polls") - polls >= NIO, "polling did not come back");
+	return TEST_PASS;
+}
+
+static const struct tap_test tests[] = {
+	{ "poll_us_in_sysfs", t_option_shown },
+	{ "writes_land", t_writes },
+	{ "reads_right_and_polled", t_reads_polled },
+	{ "bad_value_refused_and_kept", t_bad_value_kept },
+	{ "remount_poll_off", t_remount_off },
+	{ "remount_poll_on", t_remount_on },
+};
+
+int main(int argc, char **argv)
+{
+	const char *base = vfs_base_dir(argc, argv);
+	char *dir;
+
+	tap_plan(TAP_ARRAY_SIZE(tests));
+	MNT = vfs_mount_root();
+	if (vfs_sysfs_device("/sys/fs/virtiofs", DEV, sizeof(DEV)))
+		tap_bail("no single device under /sys/fs/virtiofs (our module?)");
+	dir = vfs_make_subdir(base, "poll");
+	snprintf(FILEPATH, sizeof(FILEPATH), "%s/data", dir);
+	tap_run_tests(tests, TAP_ARRAY_SIZE(tests));
+	unlink(FILEPATH);
+	rmdir(dir);
+	return tap_exit();
+}
