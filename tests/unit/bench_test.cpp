@@ -153,7 +153,9 @@ TEST_CASE("console parser: blocks, stderr, counters, noise") {
     CHECK_FALSE(p.feed("random boot noise"));
     CHECK_FALSE(p.feed("@@BENCH-LAYOUT-DONE"));
     CHECK(p.layout_done());
+    CHECK_FALSE(p.job_running());
     CHECK_FALSE(p.feed("@@BENCH-BEGIN 7"));
+    CHECK(p.job_running() == 7); // --host-profile starts recording here
     CHECK_FALSE(p.feed("{\"jobs\": [{\"jobname\": \"seqread\", \"error\": 0,"));
     CHECK_FALSE(p.feed(" \"read\": {\"io_bytes\": 8192, \"bw\": 2048, \"iops\": 512}}]}"));
     CHECK_FALSE(p.feed("@@BENCH-ERR fio: note: something"));
@@ -161,6 +163,7 @@ TEST_CASE("console parser: blocks, stderr, counters, noise") {
     CHECK_FALSE(p.feed("@@BENCH-IRQS 42"));
     auto b = p.feed("@@BENCH-END 7 0 10.50 14.00");
     REQUIRE(b);
+    CHECK_FALSE(p.job_running());
     CHECK(b->id == 7);
     CHECK(b->fio_rc == 0);
     CHECK(b->seconds == Approx(3.5));

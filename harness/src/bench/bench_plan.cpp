@@ -54,6 +54,9 @@ const std::vector<BenchColumn>& bench_columns() {
         {"ours", "ours none", "ours", "none", false, false, "", "", "", ""},
         // Our module with our daemon: vfsd against QEMU's virtiofsd ("ours").
         {"ours-vfsd", "ours none, vfsd", "ours", "none", false, false, "vfsd", "", "", ""},
+        // The same with the sender polling for its reply (fs/fuse/vtfs_poll.c).
+        {"ours-vfsd-poll", "ours none+poll_us=200, vfsd", "ours", "none", false, false, "vfsd",
+         "poll_us=200", "", ""},
         // Debian 13's Rust virtiofsd (scripts/fetch-virtiofsd-rs.sh) with its
         // default sandbox, behind our module and behind Debian's: the daemon
         // users would pick instead of ours.
