@@ -136,6 +136,9 @@ struct vtfs_queue {
 	struct list_head inflight;	/* struct vtfs_req, oldest first */
 	struct list_head backlog;	/* waiting for ring space or memory */
 	u64 reaped;			/* used buffers taken back so far */
+	u32 rtt_avg_ns;			/* recent round trips (vtfs_poll.c);
+					 * under @lock, read without it
+					 */
 	unsigned int pollers;		/* tasks polling (vtfs_poll.c); callback
 					 * held off while non-zero; under @lock
 					 */
@@ -166,7 +169,9 @@ struct vtfs_device {
 	enum vtfs_state state;
 	struct fuse_conn *fc;
 	unsigned long timeout;		/* jiffies, 0: never time out */
-	unsigned int poll_ns;		/* poll_us, in ns; 0: interrupts only */
+	unsigned int poll_ns;		/* poll_us in ns, 0: interrupts only,
+					 * VTFS_POLL_AUTO: vtfs_poll.c decides
+					 */
 
 	struct vtfs_window *window;	/* NULL: no DAX; see vtfs_window */
 	struct vtfs_vtable *vtable;	/* NULL: no table; fixed like @window */
@@ -224,7 +229,9 @@ void vtfs_request_done(struct virtqueue *vq);
 void vtfs_reap_queue(struct vtfs_queue *q);
 
 /* vtfs_poll.c */
+#define VTFS_POLL_AUTO		UINT_MAX
 bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
+void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns);
 void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped);
 void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio_fs.ko: waiting for a reply by polling its queue (mount option
- * poll_us=N, off by default).
+ * poll_us=N|auto, auto by default).
  *
  * A synchronous request normally ends with an interrupt: the device
  * signals, the guest takes the interrupt, a worker reaps the used ring and
@@ -15,6 +15,12 @@
  * ends the usual way.  Polling only happens while a request is in flight,
  * from a context that may sleep, never for background requests.
  *
+ * poll_us=auto (the default) polls only where it pays: for up to twice the
+ * queue's recent round trip, at most VTFS_POLL_AUTO_MAX_NS, and not at all
+ * while recent round trips are longer than that (a slow host file: the
+ * spinning would only cost CPU).  The average follows every reply,
+ * polled or not, so polling comes back when the host does.
+ *
  * The poller never touches the request after sending it (it may belong to
  * another task and be gone once answered): it stops at the first reply
  * the queue yields, which is its own unless others were in flight.
@@ -23,6 +29,34 @@
 #include <linux/sched/signal.h>
 
 #include "vtfs.h"
+
+#define VTFS_POLL_AUTO_MAX_NS	(200 * NSEC_PER_USEC)
+
+/* A reply came back @ns after its request was made available. */
+void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns)
+{
+	u32 sample = min_t(u64, ns, U32_MAX);
+	u32 avg = q->rtt_avg_ns;
+
+	/* An average over the last eight or so; the first sample seeds it. */
+	WRITE_ONCE(q->rtt_avg_ns, avg ? avg - avg / 8 + sample / 8 : sample);
+}
+
+/* How long @q's sender should poll, in ns; 0: not at all. */
+static u64 vtfs_poll_window(struct vtfs_queue *q)
+{
+	unsigned int mode = READ_ONCE(q->dev->poll_ns);
+	u32 avg;
+
+	if (mode != VTFS_POLL_AUTO)
+		return mode;
+	avg = READ_ONCE(q->rtt_avg_ns);
+	if (avg > VTFS_POLL_AUTO_MAX_NS)
+		return 0;
+	if (!avg)
+		return VTFS_POLL_AUTO_MAX_NS;
+	return min_t(u64, 2ULL * avg, VTFS_POLL_AUTO_MAX_NS);
+}
 
 /* Whether @req's sender should poll for its reply. */
 bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req)
@@ -62,9 +96,12 @@ static void vtfs_poll_end(struct vtfs_queue *q, bool answered)
 /* Spins until @q has yielded a reply past @reaped, or the time is up. */
 void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
 {
-	u64 deadline = ktime_get_ns() + READ_ONCE(q->dev->poll_ns);
+	u64 window = vtfs_poll_window(q), deadline;
 	bool answered = false;
 
+	if (!window)
+		return;
+	deadline = ktime_get_ns() + window;
 	spin_lock(&q->lock);
 	if (!q->running) {
 		spin_unlock(&q->lock);

@@ -494,8 +494,11 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 {
 	struct vtfs_req *vr = token;
 
+	u64 rtt = ktime_get_ns() - vr->sent_ns;
+
 	vr->used_len = len;
-	vtfs_latency_note(&q->latency, ktime_get_ns() - vr->sent_ns);
+	vtfs_latency_note(&q->latency, rtt);
+	vtfs_poll_note_rtt(q, rtt);
 	list_move_tail(&vr->node, done);
 	q->nr_inflight--;
 }

@@ -40,7 +40,7 @@ static const struct fs_parameter_spec vtfs_parameters[] = {
 	fsparam_flag("allow_other", OPT_ALLOW_OTHER),
 	fsparam_u32("request_timeout", OPT_REQUEST_TIMEOUT),
 	fsparam_string("version_table", OPT_VERSION_TABLE),
-	fsparam_u32("poll_us", OPT_POLL_US),
+	fsparam_string("poll_us", OPT_POLL_US),
 	{}
 };
 
@@ -50,7 +50,7 @@ struct vtfs_mount_opts {
 	unsigned int timeout_secs;
 	bool timeout_set;
 	bool no_version_table;	/* version_table=off */
-	unsigned int poll_us;	/* vtfs_poll.c */
+	unsigned int poll_ns;	/* dev->poll_ns, vtfs_poll.c */
 	bool poll_set;
 };
 
@@ -127,14 +127,20 @@ static int vtfs_set_version_table(struct fs_context *fsc, const char *value)
 	return 0;
 }
 
-static int vtfs_set_poll(struct fs_context *fsc, unsigned int us)
+/* "auto" or microseconds, 0 for none. */
+static int vtfs_set_poll(struct fs_context *fsc, const char *value)
 {
 	struct vtfs_mount_opts *opts = fsc->fs_private;
+	unsigned int us;
 
-	if (us > VTFS_MAX_POLL_US)
-		return invalfc(fsc, "poll_us=%u: at most %u", us,
-			       VTFS_MAX_POLL_US);
-	opts->poll_us = us;
+	if (strcmp(value, "auto") == 0) {
+		opts->poll_ns = VTFS_POLL_AUTO;
+	} else if (kstrtouint(value, 10, &us) || us > VTFS_MAX_POLL_US) {
+		return invalfc(fsc, "poll_us=%s: expected auto or 0 to %u",
+			       value, VTFS_MAX_POLL_US);
+	} else {
+		opts->poll_ns = us * NSEC_PER_USEC;
+	}
 	opts->poll_set = true;
 	return 0;
 }
@@ -150,7 +156,7 @@ static int vtfs_parse_param(struct fs_context *fsc,
 	if (opt == OPT_VERSION_TABLE)
 		return vtfs_set_version_table(fsc, param->string);
 	if (opt == OPT_POLL_US)
-		return vtfs_set_poll(fsc, result.uint_32);
+		return vtfs_set_poll(fsc, param->string);
 	if (opt == OPT_DAX || opt == OPT_DAX_MODE)
 		return vtfs_parse_dax(fsc, opt == OPT_DAX ? "always" :
 				      param->string);
@@ -216,7 +222,7 @@ static int vtfs_fill_super(struct super_block *sb, struct fs_context *fsc)
 		vtfs_vfs_attach(sb);
 
 	WRITE_ONCE(dev->timeout, vtfs_timeout_of(opts));
-	WRITE_ONCE(dev->poll_ns, opts->poll_us * NSEC_PER_USEC);
+	WRITE_ONCE(dev->poll_ns, opts->poll_set ? opts->poll_ns : VTFS_POLL_AUTO);
 	spin_lock(&dev->conn_lock);
 	dev->fc = fm->fc;
 	spin_unlock(&dev->conn_lock);
@@ -380,7 +386,7 @@ static int vtfs_reconfigure(struct fs_context *fsc)
 		vtfs_arm_watchdog(dev);
 	}
 	if (opts->poll_set)
-		WRITE_ONCE(dev->poll_ns, opts->poll_us * NSEC_PER_USEC);
+		WRITE_ONCE(dev->poll_ns, opts->poll_ns);
 	return 0;
 }
 

@@ -6,7 +6,7 @@
  *   /sys/fs/virtiofs/<index>/num_request_queues
  *   /sys/fs/virtiofs/<index>/state               live, failed or removed
  *   /sys/fs/virtiofs/<index>/request_timeout     seconds, 0 for none
- *   /sys/fs/virtiofs/<index>/poll_us             mount option, 0: off
+ *   /sys/fs/virtiofs/<index>/poll_us             mount option: auto, or N, 0: off
  *   /sys/fs/virtiofs/<index>/dax_window          DAX window bytes, 0 for none
  *   /sys/fs/virtiofs/<index>/device              link to the virtio device
  *   /sys/fs/virtiofs/<index>/queues/<name>/      hiprio, request.0, ...
@@ -63,6 +63,8 @@ static ssize_t poll_us_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	unsigned int ns = READ_ONCE(to_vtfs_device(kobj)->poll_ns);
 
+	if (ns == VTFS_POLL_AUTO)
+		return sysfs_emit(buf, "auto\n");
 	return sysfs_emit(buf, "%u\n", ns / (unsigned int)NSEC_PER_USEC);
 }
 

@@ -4,7 +4,8 @@
  * The suite mounts the share with poll_us=N.  Synchronous reads and writes
  * must move the right bytes, their senders must poll (the request queues'
  * polls counter) and some replies must be found by polling (polled); a
- * remount with poll_us=0 turns it off and another turns it back on.
+ * remount with poll_us=0 turns it off, another turns it back on, and
+ * poll_us=auto (the default) is shown as such.
  *
  * $VFS_TAG selects the device in /sys/fs/virtiofs when there are several.
  */
@@ -46,11 +47,14 @@ static long long queue_sum(const char *stat)
 	return n ? (long long)sum : -1;
 }
 
-static long long poll_us(void)
+/* sysfs poll_us: "auto" or a number; "" if unreadable. */
+static const char *poll_us(void)
 {
-	unsigned long long v;
+	static char v[32];
 
-	return read_u64_file(pathf("%s/poll_us", DEV), &v) ? -1 : (long long)v;
+	if (read_str_file(pathf("%s/poll_us", DEV), v, sizeof(v)))
+		v[0] = '\0';
+	return v;
 }
 
 static int remount_poll(const char *value)
@@ -85,10 +89,8 @@ static int read_checked(void)
 
 static int t_option_shown(void)
 {
-	long long us = poll_us();
-
-	CHECK(us > 0, "poll_us in sysfs is %lld, the suite mounts with poll_us=N > 0", us);
-	tap_diag("poll_us=%lld", us);
+	CHECK(!strcmp(poll_us(), "1000"), "poll_us in sysfs is '%s', the suite mounts with 1000",
+	      poll_us());
 	return TEST_PASS;
 }
 
@@ -127,12 +129,18 @@ static int t_reads_polled(void)
 
 static int t_bad_value_kept(void)
 {
-	long long before = poll_us();
-	int rc = remount_poll("20000"), e = errno;
+	char before[32];
+	int rc, e;
 
+	snprintf(before, sizeof(before), "%s", poll_us());
+	rc = remount_poll("20000");
+	e = errno;
 	CHECK(rc == -1, "remount with poll_us=20000 succeeded");
 	CHECK(e == EINVAL, "poll_us=20000: %s, expected EINVAL", strerror(e));
-	CHECK(poll_us() == before, "poll_us changed to %lld", poll_us());
+	rc = remount_poll("soon");
+	e = errno;
+	CHECK(rc == -1 && e == EINVAL, "poll_us=soon: rc %d, %s", rc, strerror(e));
+	CHECK(!strcmp(poll_us(), before), "poll_us changed from %s to %s", before, poll_us());
 	return TEST_PASS;
 }
 
@@ -141,7 +149,7 @@ static int t_remount_off(void)
 	long long polls;
 
 	CHECK(remount_poll("0") == 0, "remount poll_us=0: %s", strerror(errno));
-	CHECK(poll_us() == 0, "poll_us is %lld after poll_us=0", poll_us());
+	CHECK(!strcmp(poll_us(), "0"), "poll_us is %s after poll_us=0", poll_us());
 	polls = queue_sum("polls");
 	if (read_checked() != TEST_PASS)
 		return TEST_FAIL;
@@ -155,11 +163,23 @@ static int t_remount_on(void)
 	long long polls;
 
 	CHECK(remount_poll("1000") == 0, "remount poll_us=1000: %s", strerror(errno));
-	CHECK(poll_us() == 1000, "poll_us is %lld after poll_us=1000", poll_us());
+	CHECK(!strcmp(poll_us(), "1000"), "poll_us is %s after poll_us=1000", poll_us());
 	polls = queue_sum("polls");
 	if (read_checked() != TEST_PASS)
 		return TEST_FAIL;
 	CHECK(queue_sum("polls") - polls >= NIO, "polling did not come back");
+	return TEST_PASS;
+}
+
+/* The default; whether it polls depends on the host's round trips. */
+static int t_auto(void)
+{
+	CHECK(remount_poll("auto") == 0, "remount poll_us=auto: %s", strerror(errno));
+	CHECK(!strcmp(poll_us(), "auto"), "poll_us is %s after poll_us=auto", poll_us());
+	if (read_checked() != TEST_PASS)
+		return TEST_FAIL;
+	tap_diag("auto: %lld polled for so far, %lld answered while polling",
+		 queue_sum("polls"), queue_sum("polled"));
 	return TEST_PASS;
 }
 
@@ -170,6 +190,7 @@ static const struct tap_test tests[] = {
 	{ "bad_value_refused_and_kept", t_bad_value_kept },
 	{ "remount_poll_off", t_remount_off },
 	{ "remount_poll_on", t_remount_on },
+	{ "remount_poll_auto", t_auto },
 };
 
 int main(int argc, char **argv)

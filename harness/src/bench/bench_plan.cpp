@@ -54,7 +54,10 @@ const std::vector<BenchColumn>& bench_columns() {
         {"ours", "ours none", "ours", "none", false, false, "", "", "", ""},
         // Our module with our daemon: vfsd against QEMU's virtiofsd ("ours").
         {"ours-vfsd", "ours none, vfsd", "ours", "none", false, false, "vfsd", "", "", ""},
-        // The same with the sender polling for its reply (fs/fuse/vtfs_poll.c).
+        // The sender polling for its reply (fs/fuse/vtfs_poll.c): the default
+        // (poll_us=auto, above) against none and against a fixed window.
+        {"ours-vfsd-nopoll", "ours none+poll_us=0, vfsd", "ours", "none", false, false, "vfsd",
+         "poll_us=0", "", ""},
         {"ours-vfsd-poll", "ours none+poll_us=200, vfsd", "ours", "none", false, false, "vfsd",
          "poll_us=200", "", ""},
         // Debian 13's Rust virtiofsd (scripts/fetch-virtiofsd-rs.sh) with its

@@ -151,7 +151,8 @@ std::string BenchReport::ratio_table() const {
     static const std::vector<Pair> pairs = {
         {"ours-vfsd", "ours", "vfsd vs virtiofsd"},
         {"ours-vfsd", "ours-rs", "vfsd vs virtiofsd-rs"},
-        {"ours-vfsd-poll", "ours-vfsd", ""},
+        {"ours-vfsd", "ours-vfsd-nopoll", ""},
+        {"ours-vfsd-poll", "ours-vfsd-nopoll", ""},
         {"ours-vfsd-poll", "ours-rs", ""},
         {"ours-vfsd-auto", "ours-rs-auto", "vfsd vs virtiofsd-rs (auto)"},
         {"ours-rs", "debian-rs", ""},
