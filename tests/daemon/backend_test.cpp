@@ -2,6 +2,7 @@
 // memfd as guest RAM: the protocol layer end to end without QEMU.
 #include "common/mapping.hpp"
 #include "common/unique_fd.hpp"
+#include "ring_layout.hpp"
 #include "vhost/backend.hpp"
 #include "vhost/message_channel.hpp"
 #include "vhost_frontend.hpp"
@@ -22,13 +23,9 @@ using namespace vfsd;
 using namespace vfsd::vhost;
 using vfsd::test::Frontend;
 
-namespace {
+using namespace vfsd::test::ring;
 
-constexpr std::uint64_t kGpa = 0x100000;
-constexpr std::uint64_t kQva = 0x7f0000000000;
-constexpr std::uint64_t kSize = 1 << 20;
-constexpr std::uint32_t kQueueSize = 16;
-constexpr std::uint64_t kDesc = 0, kAvail = 16 * kQueueSize, kUsed = 0x1000, kData = 0x8000;
+namespace {
 
 // Copies the request bytes to the reply buffer, reversed.
 struct ReverseHandler final : RequestHandler {

@@ -4,6 +4,7 @@
 // vhost-user by a fake frontend, with a memfd as guest RAM.
 #include "common/mapping.hpp"
 #include "common/unique_fd.hpp"
+#include "ring_layout.hpp"
 #include "vhost/backend.hpp"
 #include "vhost/message_channel.hpp"
 #include "vhost_frontend.hpp"
@@ -26,13 +27,9 @@ using namespace vfsd;
 using namespace vfsd::vhost;
 using vfsd::test::Frontend;
 
-namespace {
+using namespace vfsd::test::ring;
 
-constexpr std::uint64_t kGpa = 0x100000;
-constexpr std::uint64_t kQva = 0x7f0000000000;
-constexpr std::uint64_t kSize = 1 << 20;
-constexpr std::uint32_t kQueueSize = 16;
-constexpr std::uint64_t kDesc = 0, kAvail = 16 * kQueueSize, kUsed = 0x1000, kData = 0x8000;
+namespace {
 
 // A request whose first byte is 'B' blocks until released (by the test or
 // by the queue stopping); any other completes at once.
