@@ -493,7 +493,6 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 			   unsigned int len, void *done)
 {
 	struct vtfs_req *vr = token;
-
 	u64 rtt = ktime_get_ns() - vr->sent_ns;
 
 	vr->used_len = len;
