@@ -161,8 +161,9 @@ struct vtfs_device {
 
 	/*
 	 * @lock serialises mount, unmount, failure and removal; it protects
-	 * @state, @fc, @timeout and @poll_ns (read with READ_ONCE).  @conn_lock (a spinlock, for the hiprio
-	 * worker) also protects @fc: both are held to change it.
+	 * @state, @fc, @timeout and @poll_ns (the last two read with
+	 * READ_ONCE).  @conn_lock (a spinlock, for the hiprio worker) also
+	 * protects @fc: both are held to change it.
 	 */
 	struct mutex lock;
 	spinlock_t conn_lock;
@@ -227,12 +228,6 @@ void vtfs_queue_init(struct vtfs_queue *q, struct vtfs_device *dev,
 		     unsigned int index);
 void vtfs_request_done(struct virtqueue *vq);
 void vtfs_reap_queue(struct vtfs_queue *q);
-
-/* vtfs_poll.c */
-#define VTFS_POLL_AUTO		UINT_MAX
-bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
-void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns);
-void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped);
 void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req);
 void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req, int err);
@@ -240,6 +235,12 @@ void vtfs_end_refused(struct work_struct *work);
 void vtfs_watchdog(struct work_struct *work);
 void vtfs_arm_watchdog(struct vtfs_device *dev);
 unsigned int vtfs_ring_max_pages(struct vtfs_device *dev);
+
+/* vtfs_poll.c */
+#define VTFS_POLL_AUTO		UINT_MAX
+bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
+void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns);
+void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped);
 
 /* vtfs_hiprio.c */
 void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev);

@@ -79,7 +79,7 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
                 "perf, run from the share) and save `perf report --stdio` in "
                 "col-*/profiles/; perf slows the guest, so read the profiles, not the table");
     b->add_flag("--host-profile", o.host_profile,
-                "record `perf record -a -g` on the host around each fio job and save, per "
+                "record `perf record -a` on the host around each fio job and save, per "
                 "job, the CPU share of each thread (QEMU's vCPUs and main loop, the daemon's "
                 "queue threads, idle) and a flat profile in col-*/host-profiles/ (needs root)");
     b->add_flag("-v,--verbose", o.verbose, "stream the guest consoles");

@@ -34,7 +34,7 @@ struct BenchOptions {
     bool verbose = false; // stream the guest consoles
     // perf record -a -g in the guest around each fio job (guest_perf.hpp).
     bool profile = false;
-    // perf record -a -g on the host around each fio job (host_perf.hpp).
+    // perf record -a on the host around each fio job (host_perf.hpp).
     bool host_profile = false;
     std::string command_line; // as typed, for the record
     // --metadata: the metadata workloads (meta_command.hpp) instead of fio.

@@ -24,12 +24,6 @@ HostPerf::HostPerf(fs::path dir, std::string perf) : dir_(std::move(dir)), perf_
     fs::create_directories(dir_);
 }
 
-HostPerf::~HostPerf() {
-    if (recorder_) {
-        recorder_->kill_and_reap();
-    }
-}
-
 void HostPerf::check_usable(const std::string& perf) {
     if (!fs::exists(perf)) {
         throw std::runtime_error("--host-profile: " + perf +
@@ -50,9 +44,9 @@ void HostPerf::begin(const std::string& name) {
     end();
     current_ = name;
     // 499 Hz: a few thousand samples per job on two CPUs, and an odd rate so
-    // as not to beat with timer ticks.
+    // as not to beat with timer ticks.  No call graphs: the reports are flat.
     recorder_.emplace(SpawnSpec{
-        {perf_, "record", "-a", "-g", "-F", "499", "-q", "-o", (dir_ / (name + ".data")).string()},
+        {perf_, "record", "-a", "-F", "499", "-q", "-o", (dir_ / (name + ".data")).string()},
         StreamSpec::null(),
         StreamSpec::null(),
         StreamSpec::to_file((dir_ / (name + ".record.log")).string()),
@@ -82,12 +76,11 @@ int HostPerf::report() {
         std::ofstream f(out);
         try {
             f << "# host CPU samples by thread name (idle: swapper)\n"
-              << capture_output(report_argv(
-                     perf_, data, {"--sort", "comm", "-g", "none", "--percent-limit", "0.5"}))
+              << capture_output(
+                     report_argv(perf_, data, {"--sort", "comm", "--percent-limit", "0.5"}))
               << "\n# flat profile by thread, binary and symbol (>= 0.5%)\n"
-              << capture_output(report_argv(
-                     perf_, data,
-                     {"--sort", "comm,dso,sym", "-g", "none", "--percent-limit", "0.5"}));
+              << capture_output(report_argv(perf_, data,
+                                            {"--sort", "comm,dso,sym", "--percent-limit", "0.5"}));
             ++n;
         } catch (const std::exception& e) {
             f << "perf report failed: " << e.what() << "\n";

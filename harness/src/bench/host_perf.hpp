@@ -10,7 +10,7 @@
 namespace vfs {
 
 // `vfs-harness bench --host-profile`: where the host's CPU time goes while a
-// fio job runs in the guest.  begin() starts `perf record -a -g` on the host
+// fio job runs in the guest.  begin() starts `perf record -a` on the host
 // when the guest announces a job (@@BENCH-BEGIN), end() stops it at the
 // job's @@BENCH-END; report() then turns each recording into
 // DIR/NAME.txt: the share of samples per thread name (QEMU's vCPU threads
@@ -19,10 +19,8 @@ namespace vfs {
 // kernel.perf_event_paranoid <= 0.
 class HostPerf {
 public:
+    // A recording still running when this dies is killed (ChildProcess).
     explicit HostPerf(std::filesystem::path dir, std::string perf = "/usr/bin/perf");
-    ~HostPerf();
-    HostPerf(const HostPerf&) = delete;
-    HostPerf& operator=(const HostPerf&) = delete;
 
     // Throws std::runtime_error if perf cannot record here.
     static void check_usable(const std::string& perf = "/usr/bin/perf");
