@@ -136,9 +136,10 @@ struct vtfs_queue {
 	struct list_head inflight;	/* struct vtfs_req, oldest first */
 	struct list_head backlog;	/* waiting for ring space or memory */
 	u64 reaped;			/* used buffers taken back so far */
-	u32 rtt_avg_ns;			/* recent round trips (vtfs_poll.c);
-					 * under @lock, read without it
-					 */
+	/* vtfs_poll.c's auto window, under @lock: */
+	u32 rtt_avg_ns;			/* recent polled round trips */
+	u32 poll_skip;			/* senders left that do not poll */
+	u8 poll_backoff;		/* polls timed out in a row, capped */
 	unsigned int pollers;		/* tasks polling (vtfs_poll.c); callback
 					 * held off while non-zero; under @lock
 					 */
@@ -239,7 +240,6 @@ unsigned int vtfs_ring_max_pages(struct vtfs_device *dev);
 /* vtfs_poll.c */
 #define VTFS_POLL_AUTO		UINT_MAX
 bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
-void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns);
 void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped);
 
 /* vtfs_hiprio.c */

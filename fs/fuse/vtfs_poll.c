@@ -16,10 +16,15 @@
  * from a context that may sleep, never for background requests.
  *
  * poll_us=auto (the default) polls only where it pays: for up to twice the
- * queue's recent round trip, at most VTFS_POLL_AUTO_MAX_NS, and not at all
- * while recent round trips are longer than that (a slow host file: the
- * spinning would only cost CPU).  The average follows every reply,
- * polled or not, so polling comes back when the host does.
+ * queue's recent polled round trip, at most VTFS_POLL_AUTO_MAX_NS.  A poll
+ * that runs out of time (a slow host file, a long request) makes the
+ * queue's next senders skip polling, twice as many after each miss in a
+ * row, up to 1 << VTFS_POLL_MAX_BACKOFF, and doubles the next window: a
+ * slow host costs one bounded probe now and then, and the first probe
+ * answered in time brings polling back.  Only polled replies feed the
+ * average: a reply that came by interrupt took the interrupt's time too,
+ * and counting it would keep polling off wherever the interrupt path alone
+ * is slower than the window.
  *
  * The poller never touches the request after sending it (it may belong to
  * another task and be gone once answered): it stops at the first reply
@@ -31,31 +36,49 @@
 #include "vtfs.h"
 
 #define VTFS_POLL_AUTO_MAX_NS	(200 * NSEC_PER_USEC)
+#define VTFS_POLL_MAX_BACKOFF	6
 
-/* A reply came back @ns after its request was made available. */
-void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns)
+/* A poller was answered @ns after it started.  Caller holds q->lock. */
+static void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns)
 {
 	u32 sample = min_t(u64, ns, U32_MAX);
 	u32 avg = q->rtt_avg_ns;
 
 	/* An average over the last eight or so; the first sample seeds it. */
-	WRITE_ONCE(q->rtt_avg_ns, avg ? avg - avg / 8 + sample / 8 : sample);
+	q->rtt_avg_ns = avg ? avg - avg / 8 + sample / 8 : sample;
+	q->poll_backoff = 0;
 }
 
-/* How long @q's sender should poll, in ns; 0: not at all. */
+/*
+ * A poller ran out of time: the round trip is longer than the window was,
+ * so widen the next one, and skip the next few.  Caller holds q->lock.
+ */
+static void vtfs_poll_note_miss(struct vtfs_queue *q)
+{
+	q->rtt_avg_ns = min_t(u64, 2ULL * q->rtt_avg_ns,
+			      VTFS_POLL_AUTO_MAX_NS / 2);
+	if (q->poll_backoff < VTFS_POLL_MAX_BACKOFF)
+		q->poll_backoff++;
+	q->poll_skip = 1U << q->poll_backoff;
+}
+
+/*
+ * How long the sender of a request just made available on @q should poll,
+ * in ns; 0: not at all.  Caller holds q->lock.
+ */
 static u64 vtfs_poll_window(struct vtfs_queue *q)
 {
 	unsigned int mode = READ_ONCE(q->dev->poll_ns);
-	u32 avg;
 
 	if (mode != VTFS_POLL_AUTO)
 		return mode;
-	avg = READ_ONCE(q->rtt_avg_ns);
-	if (avg > VTFS_POLL_AUTO_MAX_NS)
+	if (q->poll_skip) {
+		q->poll_skip--;
 		return 0;
-	if (!avg)
+	}
+	if (!q->rtt_avg_ns)
 		return VTFS_POLL_AUTO_MAX_NS;
-	return min_t(u64, 2ULL * avg, VTFS_POLL_AUTO_MAX_NS);
+	return min_t(u64, 2ULL * q->rtt_avg_ns, VTFS_POLL_AUTO_MAX_NS);
 }
 
 /* Whether @req's sender should poll for its reply. */
@@ -75,17 +98,29 @@ static void vtfs_poll_begin(struct vtfs_queue *q)
 	q->stats.polls++;
 }
 
+/* How a poll ended. */
+enum vtfs_poll_end {
+	VTFS_POLL_ANSWERED,
+	VTFS_POLL_TIMED_OUT,
+	VTFS_POLL_CUT_SHORT,	/* the scheduler or a signal: no verdict */
+};
+
 /*
  * The last poller re-arms the callback; a buffer used since the last reap
  * has no interrupt coming, so reap it from the worker.
  */
-static void vtfs_poll_end(struct vtfs_queue *q, bool answered)
+static void vtfs_poll_end(struct vtfs_queue *q, enum vtfs_poll_end end,
+			  u64 ns)
 {
 	bool pending = false;
 
 	spin_lock(&q->lock);
-	if (answered)
+	if (end == VTFS_POLL_ANSWERED) {
 		q->stats.polled++;
+		vtfs_poll_note_rtt(q, ns);
+	} else if (end == VTFS_POLL_TIMED_OUT) {
+		vtfs_poll_note_miss(q);
+	}
 	if (--q->pollers == 0 && q->running)
 		pending = !virtqueue_enable_cb(q->vq);
 	spin_unlock(&q->lock);
@@ -96,30 +131,35 @@ static void vtfs_poll_end(struct vtfs_queue *q, bool answered)
 /* Spins until @q has yielded a reply past @reaped, or the time is up. */
 void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
 {
-	u64 window = vtfs_poll_window(q), deadline;
-	bool answered = false;
+	enum vtfs_poll_end end;
+	u64 window = 0, start, spent;
 
+	spin_lock(&q->lock);
+	if (q->running)
+		window = vtfs_poll_window(q);
+	if (window)
+		vtfs_poll_begin(q);
+	spin_unlock(&q->lock);
 	if (!window)
 		return;
-	deadline = ktime_get_ns() + window;
-	spin_lock(&q->lock);
-	if (!q->running) {
-		spin_unlock(&q->lock);
-		return;
-	}
-	vtfs_poll_begin(q);
-	spin_unlock(&q->lock);
 
+	start = ktime_get_ns();
 	for (;;) {
 		vtfs_reap_queue(q);
+		spent = ktime_get_ns() - start;
 		if (READ_ONCE(q->reaped) != reaped) {
-			answered = true;
+			end = VTFS_POLL_ANSWERED;
 			break;
 		}
-		if (need_resched() || signal_pending(current) ||
-		    ktime_get_ns() > deadline)
+		if (spent > window) {
+			end = VTFS_POLL_TIMED_OUT;
 			break;
+		}
+		if (need_resched() || signal_pending(current)) {
+			end = VTFS_POLL_CUT_SHORT;
+			break;
+		}
 		cpu_relax();
 	}
-	vtfs_poll_end(q, answered);
+	vtfs_poll_end(q, end, spent);
 }

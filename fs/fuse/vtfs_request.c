@@ -497,7 +497,6 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 
 	vr->used_len = len;
 	vtfs_latency_note(&q->latency, rtt);
-	vtfs_poll_note_rtt(q, rtt);
 	list_move_tail(&vr->node, done);
 	q->nr_inflight--;
 }

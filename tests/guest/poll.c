@@ -7,10 +7,17 @@
  * remount with poll_us=0 turns it off, another turns it back on, and
  * poll_us=auto (the default) is shown as such.
  *
+ * poll backoff [DIR]: poll_us=auto against a daemon that answers every
+ * FSYNC late (vfsd --inject=delay=MS:FSYNC, MS well over auto's 200 us
+ * window).  Polls for the slow replies must back off to a few probes, and
+ * probing must go on for the fast reads after them; where a probe is
+ * answered in time, polling must come back for most of the reads.
+ *
  * $VFS_TAG selects the device in /sys/fs/virtiofs when there are several.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -20,6 +27,7 @@
 #define FILE_SIZE (256 * 1024)
 #define IO_SIZE 4096
 #define NIO 256
+#define NSLOW 64
 #define SEED 4242
 
 static const char *MNT;
@@ -192,6 +200,57 @@ static int t_auto(void)
 	return TEST_PASS;
 }
 
+static int t_auto_shown(void)
+{
+	CHECK(!strcmp(poll_us(), "auto"), "poll_us in sysfs is '%s', expected auto", poll_us());
+	return TEST_PASS;
+}
+
+/* Each FSYNC is answered late by the suite's daemon. */
+static int t_slow_replies_back_off(void)
+{
+	long long polls = queue_sum("polls"), dpolls;
+	int fd, i;
+
+	CHECK(polls >= 0, "no polls counters under %s", DEV);
+	CHECK((fd = open(FILEPATH, O_RDWR)) >= 0, "open: %s", strerror(errno));
+	for (i = 0; i < NSLOW; i++)
+		CHECK(fsync(fd) == 0, "fsync: %s", strerror(errno));
+	close(fd);
+	dpolls = queue_sum("polls") - polls;
+	tap_diag("%d slow fsyncs: %lld polled for", NSLOW, dpolls);
+	CHECK(dpolls >= 1, "no probe among %d slow replies", NSLOW);
+	CHECK(dpolls <= NSLOW / 4, "%lld of %d slow replies polled for: no backoff", dpolls,
+	      NSLOW);
+	return TEST_PASS;
+}
+
+/* Runs after t_slow_replies_back_off: fast replies again. */
+static int t_fast_replies_probed(void)
+{
+	long long polls = queue_sum("polls"), polled = queue_sum("polled");
+	long long dpolls, dpolled;
+
+	if (read_checked() != TEST_PASS)
+		return TEST_FAIL;
+	dpolls = queue_sum("polls") - polls;
+	dpolled = queue_sum("polled") - polled;
+	tap_diag("%d reads after the slow ones: %lld polled for, %lld answered", NIO, dpolls,
+		 dpolled);
+	/* At most 64 senders skip between two probes. */
+	CHECK(dpolls >= NIO / 65, "probing stopped: %lld polls in %d reads", dpolls, NIO);
+	CHECK(dpolled == 0 || dpolls >= NIO / 2,
+	      "a probe was answered in time, yet only %lld of %d reads polled", dpolls, NIO);
+	return TEST_PASS;
+}
+
+static const struct tap_test backoff_tests[] = {
+	{ "poll_us_auto_in_sysfs", t_auto_shown },
+	{ "writes_land", t_writes },
+	{ "slow_replies_back_off", t_slow_replies_back_off },
+	{ "fast_replies_probed", t_fast_replies_probed },
+};
+
 static const struct tap_test tests[] = {
 	{ "poll_us_in_sysfs", t_option_shown },
 	{ "writes_land", t_writes },
@@ -204,16 +263,19 @@ static const struct tap_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	const char *base = vfs_base_dir(argc, argv);
+	bool backoff = argc > 1 && !strcmp(argv[1], "backoff");
+	const struct tap_test *list = backoff ? backoff_tests : tests;
+	int n = backoff ? TAP_ARRAY_SIZE(backoff_tests) : TAP_ARRAY_SIZE(tests);
+	const char *base = vfs_base_dir(argc - backoff, argv + backoff);
 	char *dir;
 
-	tap_plan(TAP_ARRAY_SIZE(tests));
+	tap_plan(n);
 	MNT = vfs_mount_root();
 	if (vfs_sysfs_device("/sys/fs/virtiofs", DEV, sizeof(DEV)))
 		tap_bail("no single device under /sys/fs/virtiofs (our module?)");
 	dir = vfs_make_subdir(base, "poll");
 	snprintf(FILEPATH, sizeof(FILEPATH), "%s/data", dir);
-	tap_run_tests(tests, TAP_ARRAY_SIZE(tests));
+	tap_run_tests(list, n);
 	unlink(FILEPATH);
 	rmdir(dir);
 	return tap_exit();

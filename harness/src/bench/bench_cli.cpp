@@ -58,6 +58,7 @@ CLI::App* add_bench_subcommand(CLI::App& app, BenchOptions& o) {
                   "vhost-user-fs backend of the virtio-fs columns that name none: virtiofsd "
                   "(QEMU's), vfsd, virtiofsd-rs (Debian 13's Rust virtiofsd) or a PATH")
         ->capture_default_str();
+    b->add_option("--cpu", o.cpu, "QEMU -cpu model, every column")->capture_default_str();
     b->add_option("--smp", o.smp, "guest CPUs")->check(CLI::Range(1, 64))->capture_default_str();
     b->add_option("--mem", o.mem, "guest memory")->capture_default_str();
     b->add_option("--results", o.results, "parent of the results directory (default results/)");

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "vm/run_options.hpp"
+
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@ struct BenchOptions {
     bool quick = false;
     std::string daemon = "virtiofsd"; // for every virtio-fs column
     int smp = 2;
+    std::string cpu = kDefaultCpu; // QEMU -cpu, every column
     std::string mem = "2G";
     std::string results; // parent of the results directory (default results/)
     std::string render;  // re-render this bench.json instead of running guests

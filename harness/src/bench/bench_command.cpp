@@ -133,6 +133,7 @@ RunOptions column_run_options(const BenchOptions& o, const BenchColumn& c, std::
     }
     r.mount = !c.guest_tmpfs;
     r.smp = o.smp;
+    r.cpu = o.cpu;
     r.mem = o.mem;
     r.quiet = true;
     // A hang guard, not an estimate: generous for a loaded host.
@@ -194,6 +195,7 @@ int bench_command(const ProjectPaths& paths, const BenchOptions& o) {
                 {"runtime_sec", o.runtime_sec},
                 {"size_mib", o.size_mib},
                 {"smp", o.smp},
+                {"cpu", o.cpu},
                 {"mem", o.mem},
                 {"daemon", o.daemon},
                 {"quick", o.quick},

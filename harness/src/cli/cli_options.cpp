@@ -102,6 +102,7 @@ void configure_cli(CLI::App& app, CliOptions& o) {
     run->add_flag("--writeback", r.writeback, "daemon writeback cache");
     run->add_option("--shared", o.shared, "shared directory (default: temporary, on /dev/shm)")
         ->check(CLI::ExistingDirectory);
+    run->add_option("--cpu", r.cpu, "QEMU -cpu model")->capture_default_str();
     run->add_option("--smp", r.smp, "guest CPUs")->check(CLI::Range(1, 64))->capture_default_str();
     run->add_option("--mem", r.mem, "guest memory")->check(memory_size())->capture_default_str();
     run->add_option("--queues", r.queues, "virtio-fs num-request-queues")

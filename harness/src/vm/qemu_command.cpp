@@ -63,7 +63,7 @@ std::vector<std::string> qemu_argv(const RunOptions& o, const QemuInputs& in) {
         "-accel",
         "tcg",
         "-cpu",
-        "max",
+        o.cpu,
         "-smp",
         std::to_string(o.smp),
         "-m",

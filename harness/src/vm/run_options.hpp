@@ -11,6 +11,13 @@ namespace vfs {
 
 // Everything that describes one guest boot. Filled by the CLI (`run`) or from
 // a suite description (`test`), checked by validate().
+// The guest CPU: every feature TCG has, except fast string copies.  QEMU
+// 7.2's TCG runs `rep movsb` one byte per pass through a translated block,
+// so with ERMS/FSRM the guest kernel's copies (copy_to_user, memcpy) cost
+// several times what its unrolled loops do; on hardware it is the other way
+// round (Documentation/benchmarks.md, "The guest CPU").
+inline constexpr const char* kDefaultCpu = "max,-erms,-fsrm";
+
 struct RunOptions {
     std::string transport = "ours"; // ours | debian | 9p
     std::string daemon = "virtiofsd";
@@ -22,6 +29,7 @@ struct RunOptions {
     bool writeback = false;
     std::optional<std::filesystem::path> shared; // default: temp dir on /dev/shm
     int smp = 2;
+    std::string cpu = kDefaultCpu; // QEMU -cpu
     std::string mem = "2G";
     int queues = 1;
     int timeout_sec = 300;
