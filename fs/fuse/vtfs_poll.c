@@ -13,7 +13,8 @@
  * finished and does not sleep.  Past N (or when the scheduler wants the
  * CPU, or a signal is pending) the callback is re-armed and the request
  * ends the usual way.  Polling only happens while a request is in flight,
- * from a context that may sleep, never for background requests.
+ * from a context that may sleep, never for background requests (fuse.ko
+ * sends those under its spinlocks).
  *
  * poll_us=auto (the default) polls only where it pays: for up to twice the
  * queue's recent polled round trip, at most VTFS_POLL_AUTO_MAX_NS.  A poll
@@ -21,16 +22,17 @@
  * queue's next senders skip polling, twice as many after each miss in a
  * row, up to 1 << VTFS_POLL_MAX_BACKOFF, and doubles the next window: a
  * slow host costs one bounded probe now and then, and the first probe
- * answered in time brings polling back.  Only polled replies feed the
- * average: a reply that came by interrupt took the interrupt's time too,
- * and counting it would keep polling off wherever the interrupt path alone
- * is slower than the window.
+ * answered in time brings polling back.  A queue has at most one such
+ * poller at a time.  Only polled replies feed the average: a reply that
+ * came by interrupt took the interrupt's time too, and counting it would
+ * keep polling off wherever the interrupt path alone is slower than the
+ * window.
  *
  * The poller never touches the request after sending it (it may belong to
  * another task and be gone once answered): it stops at the first reply
  * the queue yields, which is its own unless others were in flight.
  */
-#include <linux/ktime.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 
 #include "vtfs.h"
@@ -72,6 +74,13 @@ static u64 vtfs_poll_window(struct vtfs_queue *q)
 
 	if (mode != VTFS_POLL_AUTO)
 		return mode;
+	/*
+	 * One poller reaps every reply, and ends its neighbours' requests
+	 * too; a second would spin a second CPU, and where vCPUs and host
+	 * cores are as many, take the core the daemon needs.
+	 */
+	if (q->pollers)
+		return 0;
 	if (q->poll_skip) {
 		q->poll_skip--;
 		return 0;
@@ -132,7 +141,7 @@ static void vtfs_poll_end(struct vtfs_queue *q, enum vtfs_poll_end end,
 void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
 {
 	enum vtfs_poll_end end;
-	u64 window = 0, start, spent;
+	u64 window = 0, start, now, spent;
 
 	spin_lock(&q->lock);
 	if (q->running)
@@ -143,10 +152,16 @@ void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
 	if (!window)
 		return;
 
-	start = ktime_get_ns();
+	/*
+	 * local_clock(), not ktime_get_ns(): where the clocksource is the HPET
+	 * (TCG guests find their TSCs unsynchronized), each ktime read is an
+	 * exit to the device model under QEMU's global lock, dozens per poll.
+	 */
+	start = local_clock();
 	for (;;) {
 		vtfs_reap_queue(q);
-		spent = ktime_get_ns() - start;
+		now = local_clock();
+		spent = now > start ? now - start : 0;	/* moved CPU */
 		if (READ_ONCE(q->reaped) != reaped) {
 			end = VTFS_POLL_ANSWERED;
 			break;

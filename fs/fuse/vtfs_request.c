@@ -20,6 +20,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -32,7 +33,7 @@ struct vtfs_req {
 	struct fuse_req *req;
 	struct vtfs_queue *queue;
 	unsigned long sent;		/* jiffies */
-	u64 sent_ns;			/* ktime_get_ns(), for the latency */
+	u64 sent_ns;			/* local_clock(), for the latency */
 	unsigned int used_len;		/* bytes the device wrote */
 	unsigned int in_len;		/* bounce bytes for in args */
 	unsigned int nr_out_sg;		/* device-readable entries */
@@ -220,7 +221,7 @@ static int vtfs_add_locked(struct vtfs_queue *q, struct vtfs_req *vr)
 	}
 	vr->queue = q;
 	vr->sent = jiffies;
-	vr->sent_ns = ktime_get_ns();
+	vr->sent_ns = local_clock();
 	list_add_tail(&vr->node, &q->inflight);
 	q->nr_inflight++;
 	q->stats.requests++;
@@ -493,10 +494,11 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 			   unsigned int len, void *done)
 {
 	struct vtfs_req *vr = token;
-	u64 rtt = ktime_get_ns() - vr->sent_ns;
+	u64 now = local_clock();
 
 	vr->used_len = len;
-	vtfs_latency_note(&q->latency, rtt);
+	/* Taken on another CPU, the clock may read a little behind. */
+	vtfs_latency_note(&q->latency, now > vr->sent_ns ? now - vr->sent_ns : 0);
 	list_move_tail(&vr->node, done);
 	q->nr_inflight--;
 }

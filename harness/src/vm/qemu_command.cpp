@@ -11,7 +11,12 @@ std::string kernel_cmdline(const RunOptions& o) {
     if (s.empty()) {
         // no_timer_check: under TCG on a loaded host, 6.12 sometimes panics
         // in its IO-APIC timer check ("IO-APIC + timer doesn't work!").
-        s = fmt::format("console=ttyS0 loglevel=4 panic=-1 no_timer_check vfs.transport={} "
+        // tsc=reliable: TCG's vCPUs read the host's TSC, but the guest's
+        // sync check, timed under emulation, finds them apart and falls
+        // back to the HPET, where each clock read (clock_gettime, ktime)
+        // is an exit to QEMU's device model under its global lock.
+        s = fmt::format("console=ttyS0 loglevel=4 panic=-1 no_timer_check tsc=reliable "
+                        "vfs.transport={} "
                         "vfs.tag={} vfs.mount={}",
                         o.transport, o.tag, o.mount ? 1 : 0);
         if (!o.opts.empty()) {
