@@ -123,7 +123,8 @@ struct vtfs_window {
 /*
  * One virtqueue.  @lock protects @vq operations, @running, @inflight,
  * @backlog, @nr_inflight and @stats.  @vq may only be touched while
- * @running is true, under @lock.
+ * @running is true, under @lock, but for the kick that follows adding a
+ * request (see @kicking).
  */
 struct vtfs_queue {
 	spinlock_t lock;
@@ -140,6 +141,10 @@ struct vtfs_queue {
 	u32 rtt_avg_ns;			/* recent polled round trips */
 	u32 poll_skip;			/* senders left that do not poll */
 	u8 poll_backoff;		/* polls timed out in a row, capped */
+	atomic_t kicking;		/* senders notifying the device after
+					 * dropping @lock (vtfs_request.c);
+					 * @vq is deleted only at zero
+					 */
 	unsigned int pollers;		/* tasks polling (vtfs_poll.c); callback
 					 * held off while non-zero; under @lock
 					 */

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <linux/wait_bit.h>
 
 #include "vtfs.h"
 
@@ -377,6 +378,9 @@ static void vtfs_remove(struct virtio_device *vdev)
 		flush_work(&dev->queues[i].done_work);
 		if (i >= VTFS_FIRST_REQUEST_QUEUE)
 			cancel_delayed_work_sync(&dev->queues[i].submit_work);
+		/* A sender that added before the reset may still be kicking. */
+		wait_var_event(&dev->queues[i].kicking,
+			       !atomic_read(&dev->queues[i].kicking));
 	}
 	vdev->config->del_vqs(vdev);
 	vdev->priv = NULL;

@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <linux/wait_bit.h>
 
 #include "vtfs.h"
 
@@ -226,18 +227,36 @@ static int vtfs_add_locked(struct vtfs_queue *q, struct vtfs_req *vr)
 	q->nr_inflight++;
 	q->stats.requests++;
 	vtfs_catch_interrupt(q, req);
-
-	/* Notify under the lock: removal deletes the vq once it owns it. */
-	if (virtqueue_kick_prepare(q->vq)) {
-		q->stats.kicks++;
-		virtqueue_notify(q->vq);
-	}
 	return 0;
+}
+
+/*
+ * Whether the device wants a kick for what was just added; if so the
+ * caller must call vtfs_kick() after dropping q->lock.  The kick is an
+ * exit to the hypervisor: under the lock, the queue's other senders and
+ * its reaper (or poller) would spin for all of it.  Caller holds q->lock.
+ */
+static bool vtfs_kick_prepare_locked(struct vtfs_queue *q)
+{
+	if (!virtqueue_kick_prepare(q->vq))
+		return false;
+	q->stats.kicks++;
+	atomic_inc(&q->kicking);
+	return true;
+}
+
+/* vtfs_remove() deletes the vq only once no kick is under way. */
+static void vtfs_kick(struct vtfs_queue *q)
+{
+	virtqueue_notify(q->vq);
+	if (atomic_dec_and_test(&q->kicking))
+		wake_up_var(&q->kicking);
 }
 
 static int vtfs_submit(struct vtfs_queue *q, struct fuse_req *req, gfp_t gfp)
 {
 	struct vtfs_req *vr;
+	bool kick;
 	int err;
 
 	vr = vtfs_req_alloc(req, gfp);
@@ -246,7 +265,10 @@ static int vtfs_submit(struct vtfs_queue *q, struct fuse_req *req, gfp_t gfp)
 	vtfs_vtable_before_send(q->dev, req, &vr->vt);
 	spin_lock(&q->lock);
 	err = vtfs_add_locked(q, vr);
+	kick = !err && vtfs_kick_prepare_locked(q);
 	spin_unlock(&q->lock);
+	if (kick)
+		vtfs_kick(q);
 	if (err)
 		kfree(vr);
 	return err;
