@@ -28,6 +28,8 @@ TEST_CASE("kernel command line follows the contract", "[qemu]") {
     CHECK(c.find("vfs.mount=0") != std::string::npos);
     CHECK(c.find("vfs.opts=ro,noatime") != std::string::npos);
     CHECK(c.find("vfs.tag=vfs0") != std::string::npos);
+    // The guest keeps the TSC (the host's) instead of falling back to the HPET.
+    CHECK(c.find("tsc=reliable") != std::string::npos);
 }
 
 TEST_CASE("QEMU argv for virtio-fs and 9p", "[qemu]") {
@@ -37,7 +39,8 @@ TEST_CASE("QEMU argv for virtio-fs and 9p", "[qemu]") {
     vfs::QemuInputs in{"/k", "/i", "/s/sock", "/shared"};
     auto a = vfs::qemu_argv(o, in);
     CHECK(after(a, "-accel") == "tcg");
-    CHECK(after(a, "-cpu") == "max");
+    // Without the fast-string features TCG runs a byte per pass on.
+    CHECK(after(a, "-cpu") == "max,-erms,-fsrm");
     CHECK(after(a, "-object") == "memory-backend-memfd,id=mem,size=1G,share=on");
     CHECK(after(a, "-chardev") == "socket,id=c0,path=/s/sock");
     CHECK(after(a, "-device") ==
@@ -49,6 +52,9 @@ TEST_CASE("QEMU argv for virtio-fs and 9p", "[qemu]") {
     auto b = vfs::qemu_argv(o, in);
     CHECK(after(b, "-virtfs") == "local,path=/shared,mount_tag=vfs0,security_model=none,id=h0");
     CHECK_FALSE(has(b, "-chardev"));
+
+    o.cpu = "qemu64";
+    CHECK(after(vfs::qemu_argv(o, in), "-cpu") == "qemu64");
 }
 
 TEST_CASE("daemon argv", "[qemu]") {
