@@ -9,15 +9,15 @@
 
 namespace vfs {
 
-// Everything that describes one guest boot. Filled by the CLI (`run`) or from
-// a suite description (`test`), checked by validate().
 // The guest CPU: every feature TCG has, except fast string copies.  QEMU
 // 7.2's TCG runs `rep movsb` one byte per pass through a translated block,
 // so with ERMS/FSRM the guest kernel's copies (copy_to_user, memcpy) cost
 // several times what its unrolled loops do; on hardware it is the other way
-// round (Documentation/benchmarks.md, "The guest CPU").
+// round (Documentation/benchmarks.md, "The guest CPU and clock").
 inline constexpr const char* kDefaultCpu = "max,-erms,-fsrm";
 
+// Everything that describes one guest boot. Filled by the CLI (`run`) or from
+// a suite description (`test`), checked by validate().
 struct RunOptions {
     std::string transport = "ours"; // ours | debian | 9p
     std::string daemon = "virtiofsd";
