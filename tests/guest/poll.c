@@ -10,8 +10,9 @@
  * poll backoff [DIR]: poll_us=auto against a daemon that answers every
  * FSYNC late (vfsd --inject=delay=MS:FSYNC, MS well over auto's 200 us
  * window).  Polls for the slow replies must back off to a few probes, and
- * probing must go on for the fast reads after them; where a probe is
- * answered in time, polling must come back for most of the reads.
+ * probing must go on for the fast reads after them; where every poll is
+ * answered in time, polling must come back for all reads but those the
+ * backoff still skips.
  *
  * $VFS_TAG selects the device in /sys/fs/virtiofs when there are several.
  */
@@ -118,16 +119,28 @@ static int t_writes(void)
 	return TEST_PASS;
 }
 
-static int t_reads_polled(void)
+/*
+ * read_checked(); *@dpolls and *@dpolled get how many of the reads were
+ * polled for and how many of those were answered while polling.
+ */
+static int read_counted(long long *dpolls, long long *dpolled)
 {
 	long long polls = queue_sum("polls"), polled = queue_sum("polled");
-	long long dpolls, dpolled;
 
 	CHECK(polls >= 0 && polled >= 0, "no polls/polled counters under %s", DEV);
 	if (read_checked() != TEST_PASS)
 		return TEST_FAIL;
-	dpolls = queue_sum("polls") - polls;
-	dpolled = queue_sum("polled") - polled;
+	*dpolls = queue_sum("polls") - polls;
+	*dpolled = queue_sum("polled") - polled;
+	return TEST_PASS;
+}
+
+static int t_reads_polled(void)
+{
+	long long dpolls, dpolled;
+
+	if (read_counted(&dpolls, &dpolled) != TEST_PASS)
+		return TEST_FAIL;
 	tap_diag("%d reads: %lld polled for, %lld answered while polling",
 		 NIO, dpolls, dpolled);
 	CHECK(dpolls >= NIO, "only %lld of %d reads polled for", dpolls, NIO);
@@ -158,15 +171,11 @@ static int t_bad_value_kept(void)
  */
 static int remount_and_read(const char *value, long long *polls)
 {
-	long long before;
+	long long polled;
 
 	CHECK(remount_poll(value) == 0, "remount poll_us=%s: %s", value, strerror(errno));
 	CHECK(!strcmp(poll_us(), value), "poll_us is %s after poll_us=%s", poll_us(), value);
-	before = queue_sum("polls");
-	if (read_checked() != TEST_PASS)
-		return TEST_FAIL;
-	*polls = queue_sum("polls") - before;
-	return TEST_PASS;
+	return read_counted(polls, &polled);
 }
 
 static int t_remount_off(void)
@@ -228,19 +237,21 @@ static int t_slow_replies_back_off(void)
 /* Runs after t_slow_replies_back_off: fast replies again. */
 static int t_fast_replies_probed(void)
 {
-	long long polls = queue_sum("polls"), polled = queue_sum("polled");
 	long long dpolls, dpolled;
 
-	if (read_checked() != TEST_PASS)
+	if (read_counted(&dpolls, &dpolled) != TEST_PASS)
 		return TEST_FAIL;
-	dpolls = queue_sum("polls") - polls;
-	dpolled = queue_sum("polled") - polled;
 	tap_diag("%d reads after the slow ones: %lld polled for, %lld answered", NIO, dpolls,
 		 dpolled);
 	/* At most 64 senders skip between two probes. */
 	CHECK(dpolls >= NIO / 65, "probing stopped: %lld polls in %d reads", dpolls, NIO);
-	CHECK(dpolled == 0 || dpolls >= NIO / 2,
-	      "a probe was answered in time, yet only %lld of %d reads polled", dpolls, NIO);
+	/*
+	 * With every poll answered in time nothing new is skipped: only what
+	 * the slow replies left (at most 64).  A poll that timed out here (a
+	 * busy host) may skip more, as designed.
+	 */
+	CHECK(dpolled < dpolls || dpolls >= NIO - 64,
+	      "every poll was answered in time, yet only %lld of %d reads polled", dpolls, NIO);
 	return TEST_PASS;
 }
 
