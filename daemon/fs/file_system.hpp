@@ -54,6 +54,13 @@ public:
                                      off_t offset) = 0;
     virtual Result<std::size_t> write(HandleId handle, std::span<const iovec> from,
                                       off_t offset) = 0;
+    // Whether read() or write() on handle may block until something outside
+    // the host's storage answers (a FIFO, a network or FUSE mount): only such
+    // calls need to be cancellable by FUSE_INTERRUPT (fs/blocking_io.hpp).
+    virtual bool io_may_block(HandleId handle) {
+        (void)handle;
+        return true;
+    }
     // A file descriptor of a regular file for a DAX mapping of node, from the
     // open handle if there is one, else opened for the purpose: readable, and
     // writable if asked.  EACCES if the handle's access mode does not allow it.

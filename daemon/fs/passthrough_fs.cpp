@@ -1,5 +1,6 @@
 #include "fs/passthrough_fs.hpp"
 
+#include "fs/blocking_io.hpp"
 #include "fs/group_retry.hpp"
 #include "fs/name_check.hpp"
 #include "fs/scoped_credentials.hpp"
@@ -521,7 +522,7 @@ Result<HandleId> PassthroughFs::open(NodeId node, int flags) {
     if (flags & O_TRUNC) {
         changed(node);
     }
-    const HandleId id = files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(*fd), node}));
+    const HandleId id = files_.insert(open_file(std::move(*fd), node));
     record_handle(NodeStateStore::HandleKind::File, id, node, open_flags(flags));
     return id;
 }
@@ -591,10 +592,19 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     }
     // An existing file opened with O_TRUNC changed as well.
     changed(entry->node);
-    const HandleId handle =
-        files_.insert(std::make_shared<OpenFile>(OpenFile{std::move(fd), entry->node}));
+    const HandleId handle = files_.insert(open_file(std::move(fd), entry->node));
     record_handle(NodeStateStore::HandleKind::File, handle, entry->node, open_flags(flags));
     return std::pair{*entry, handle};
+}
+
+std::shared_ptr<PassthroughFs::OpenFile> PassthroughFs::open_file(UniqueFd fd, NodeId node) {
+    const bool may_block = fs::io_may_block(fd.get());
+    return std::make_shared<OpenFile>(OpenFile{std::move(fd), node, may_block});
+}
+
+bool PassthroughFs::io_may_block(HandleId handle) {
+    auto file = files_.get(handle);
+    return !file || file->may_block;
 }
 
 // READ and WRITE: the handle's fd, then preadv/pwritev over the spans.

@@ -70,6 +70,7 @@ public:
                                               mode_t mode, const Caller& caller) override;
     Result<std::size_t> read(HandleId handle, std::span<const iovec> into, off_t offset) override;
     Result<std::size_t> write(HandleId handle, std::span<const iovec> from, off_t offset) override;
+    bool io_may_block(HandleId handle) override;
     Result<UniqueFd> mapping_fd(NodeId node, std::optional<HandleId> handle,
                                 bool writable) override;
     Result<LockRange> getlk(HandleId handle, LockOwner owner, const LockRange& range) override;
@@ -125,8 +126,10 @@ private:
 
     struct OpenFile {
         UniqueFd fd;
-        NodeId node; // whose version a write through fd bumps
+        NodeId node;    // whose version a write through fd bumps
+        bool may_block; // io_may_block(fd), asked once at open
     };
+    static std::shared_ptr<OpenFile> open_file(UniqueFd fd, NodeId node);
     struct OpenDir {
         std::mutex mutex;
         std::unique_ptr<DIR, int (*)(DIR*)> dir{nullptr, ::closedir};

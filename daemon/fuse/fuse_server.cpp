@@ -699,10 +699,9 @@ void FuseServer::op_read(const fuse_in_header& h, In& in, Reply& reply) {
     if (!spans) {
         return reply.error(EIO);
     }
-    // Read straight into guest memory; a slow host file (a FUSE or NFS
-    // mount) may block here until FUSE_INTERRUPT.
-    auto n = interrupts_.run(
-        h.unique, [&] { return fs_.read(arg.fh, *spans, static_cast<off_t>(arg.offset)); });
+    // Read straight into guest memory.
+    auto n = file_io(h.unique, arg.fh,
+                     [&] { return fs_.read(arg.fh, *spans, static_cast<off_t>(arg.offset)); });
     if (!n.ok()) {
         return reply.error(n.error());
     }
@@ -722,8 +721,8 @@ void FuseServer::op_write(const fuse_in_header& h, In& in, Reply& reply) {
     if (!spans) {
         return reply.error(EINVAL);
     }
-    auto n = interrupts_.run(
-        h.unique, [&] { return fs_.write(arg.fh, *spans, static_cast<off_t>(arg.offset)); });
+    auto n = file_io(h.unique, arg.fh,
+                     [&] { return fs_.write(arg.fh, *spans, static_cast<off_t>(arg.offset)); });
     if (!n.ok()) {
         return reply.error(n.error());
     }

@@ -71,6 +71,12 @@ private:
     void op_create(const fuse_in_header& h, In& in, Reply& reply, int drop_flags = 0);
     void op_read(const fuse_in_header& h, In& in, Reply& reply);
     void op_write(const fuse_in_header& h, In& in, Reply& reply);
+    // Runs io(), READ or WRITE unique on handle: through the interrupt
+    // registry where it may block (a slow host file), else directly, as it
+    // ends by itself and the registry costs two signal-mask calls.
+    template <typename Io> auto file_io(std::uint64_t unique, fs::HandleId handle, Io&& io) {
+        return fs_.io_may_block(handle) ? interrupts_.run(unique, io) : io();
+    }
     void op_release(In& in, Reply& reply, bool dir);
     void op_flush(In& in, Reply& reply);
     void op_fsync(In& in, Reply& reply, bool dir);

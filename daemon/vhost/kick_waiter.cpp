@@ -2,10 +2,8 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace vfsd::vhost {
 
@@ -27,11 +25,7 @@ KickWaiter::KickWaiter(int kick_fd, int wake_fd)
     if (!epoll_) {
         throw std::system_error(errno, std::generic_category(), "epoll_create1");
     }
-    const int flags = ::fcntl(kick_fd, F_GETFL);
-    if (flags < 0 || ::fcntl(kick_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-        throw std::system_error(errno, std::generic_category(), "kick fd O_NONBLOCK");
-    }
-    watch(epoll_.get(), kick_fd, EPOLLIN | EPOLLEXCLUSIVE);
+    watch(epoll_.get(), kick_fd, EPOLLIN | EPOLLET | EPOLLEXCLUSIVE);
     watch(epoll_.get(), wake_fd, EPOLLIN);
 }
 
@@ -52,10 +46,6 @@ KickWaiter::Event KickWaiter::wait() {
         if (events[i].events & (EPOLLHUP | EPOLLERR)) {
             return Event::Closed;
         }
-        // Another woken thread may have read it first (EAGAIN): the ring
-        // is looked at all the same, under the queue's pop lock.
-        std::uint64_t count;
-        [[maybe_unused]] auto r = ::read(kick_fd_, &count, sizeof(count));
         seen = Event::Kicked;
     }
     return seen;

@@ -10,14 +10,18 @@ namespace vfsd::vhost {
 // (EPOLLEXCLUSIVE), so a request the others are too busy for finds the
 // thread that is free without waking them all; a wake-up reaches every
 // thread.
+//
+// The kick fd is watched edge-triggered: each write to it (a kick, a turn
+// passed to another thread) is one event, so its counter is never read
+// back, which saves a system call per request.  The counter only grows; it
+// would take centuries of kicks to reach the eventfd's limit.
 class KickWaiter {
 public:
-    // The kick fd is made non-blocking: two woken threads may both read it.
     // Throws std::system_error if epoll cannot be set up.
     KickWaiter(int kick_fd, int wake_fd);
 
     enum class Event {
-        Kicked, // the kick was read: look at the ring
+        Kicked, // a kick came: look at the ring
         Woken,  // the wake-up fd is readable (not drained)
         Closed, // the kick fd hung up or failed
     };
