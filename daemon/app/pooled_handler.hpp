@@ -29,6 +29,9 @@ public:
         pool_.submit([this, shared] { inner_.handle(std::move(*shared)); });
     }
 
+    // Handing a request to the pool never blocks the queue's thread.
+    bool may_block(const vhost::Request&) override { return false; }
+
     void release_held_requests() override { inner_.release_held_requests(); }
 
 private:

@@ -8,9 +8,9 @@ namespace vfsd::fs {
 
 namespace {
 
-// File systems whose reads and writes end without help from a remote peer
-// or a user-space server.  Others (NFS, CIFS, FUSE, overlay over any of
-// them, ...) count as possibly slow.
+// File systems whose operations end without help from a remote peer or a
+// user-space server.  Others (NFS, CIFS, FUSE, overlay over any of them,
+// ...) count as possibly slow.
 bool is_local_storage(__fsword_t type) {
     switch (static_cast<unsigned long>(type)) {
     case EXT4_SUPER_MAGIC: // also ext2 and ext3
@@ -27,13 +27,23 @@ bool is_local_storage(__fsword_t type) {
 
 } // namespace
 
+bool on_local_storage(int fd) {
+    struct statfs fs;
+    return ::fstatfs(fd, &fs) == 0 && is_local_storage(fs.f_type);
+}
+
 bool io_may_block(int fd) {
     struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        return true;
+    return ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !on_local_storage(fd);
+}
+
+bool LocalDevices::local(dev_t dev, int fd) {
+    std::lock_guard lock(mutex_);
+    auto it = local_.find(dev);
+    if (it == local_.end()) {
+        it = local_.emplace(dev, on_local_storage(fd)).first;
     }
-    struct statfs fs;
-    return ::fstatfs(fd, &fs) != 0 || !is_local_storage(fs.f_type);
+    return it->second;
 }
 
 } // namespace vfsd::fs

@@ -61,6 +61,13 @@ public:
         (void)handle;
         return true;
     }
+    // Whether an operation on node (a lookup in it, its attributes, opening
+    // it) may block likewise: true unless it is a regular file, a directory
+    // or a symlink on local storage.
+    virtual bool node_may_block(NodeId node) {
+        (void)node;
+        return true;
+    }
     // A file descriptor of a regular file for a DAX mapping of node, from the
     // open handle if there is one, else opened for the purpose: readable, and
     // writable if asked.  EACCES if the handle's access mode does not allow it.

@@ -1,6 +1,5 @@
 #include "fs/passthrough_fs.hpp"
 
-#include "fs/blocking_io.hpp"
 #include "fs/group_retry.hpp"
 #include "fs/name_check.hpp"
 #include "fs/scoped_credentials.hpp"
@@ -605,6 +604,15 @@ std::shared_ptr<PassthroughFs::OpenFile> PassthroughFs::open_file(UniqueFd fd, N
 bool PassthroughFs::io_may_block(HandleId handle) {
     auto file = files_.get(handle);
     return !file || file->may_block;
+}
+
+bool PassthroughFs::node_may_block(NodeId node) {
+    auto inode = inodes_.get(node);
+    // Opening a FIFO or a device may wait for a peer or the hardware.
+    if (!inode || (inode->type != S_IFREG && inode->type != S_IFDIR && inode->type != S_IFLNK)) {
+        return true;
+    }
+    return !local_devices_.local(inode->dev, inode->fd.get());
 }
 
 // READ and WRITE: the handle's fd, then preadv/pwritev over the spans.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/unique_fd.hpp"
+#include "fs/blocking_io.hpp"
 #include "fs/file_system.hpp"
 #include "fs/handle_table.hpp"
 #include "fs/inode_table.hpp"
@@ -71,6 +72,7 @@ public:
     Result<std::size_t> read(HandleId handle, std::span<const iovec> into, off_t offset) override;
     Result<std::size_t> write(HandleId handle, std::span<const iovec> from, off_t offset) override;
     bool io_may_block(HandleId handle) override;
+    bool node_may_block(NodeId node) override;
     Result<UniqueFd> mapping_fd(NodeId node, std::optional<HandleId> handle,
                                 bool writable) override;
     Result<LockRange> getlk(HandleId handle, LockOwner owner, const LockRange& range) override;
@@ -174,6 +176,7 @@ private:
     UniqueFd proc_self_fd_;
     InodeTable inodes_;
     HandleTable<OpenFile> files_;
+    LocalDevices local_devices_; // for node_may_block()
     HandleTable<OpenDir> dirs_;
     LockTable locks_;
 };

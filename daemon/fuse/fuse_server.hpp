@@ -39,6 +39,8 @@ public:
     FuseServer(fs::FileSystem& fs, FuseServerOptions options);
 
     void handle(vhost::Request request) override;
+    // Which requests may block for long (fuse_server_blocking.cpp).
+    bool may_block(const vhost::Request& request) override;
     // Lock waits hold their requests: a stopping queue needs them answered.
     void release_held_requests() override;
 

@@ -25,7 +25,7 @@ KickWaiter::KickWaiter(int kick_fd, int wake_fd)
     if (!epoll_) {
         throw std::system_error(errno, std::generic_category(), "epoll_create1");
     }
-    watch(epoll_.get(), kick_fd, EPOLLIN | EPOLLET | EPOLLEXCLUSIVE);
+    watch(epoll_.get(), kick_fd, EPOLLIN | EPOLLET);
     watch(epoll_.get(), wake_fd, EPOLLIN);
 }
 

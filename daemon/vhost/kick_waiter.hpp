@@ -4,17 +4,16 @@
 
 namespace vfsd::vhost {
 
-// One queue thread's wait for work: the guest's kick on its queue, or a
-// wake-up from the daemon (enable, stop).  Several threads of one queue wait
-// at once, each with its own waiter: a kick wakes one of them
-// (EPOLLEXCLUSIVE), so a request the others are too busy for finds the
-// thread that is free without waking them all; a wake-up reaches every
-// thread.
+// The wait for work of the thread that holds a queue (vhost/vring.hpp): the
+// guest's kick on the queue, or a wake-up from the daemon (enable, stop).
+// Each thread of the queue has its own waiter, used while it holds the
+// queue.
 //
-// The kick fd is watched edge-triggered: each write to it (a kick, a turn
-// passed to another thread) is one event, so its counter is never read
-// back, which saves a system call per request.  The counter only grows; it
-// would take centuries of kicks to reach the eventfd's limit.
+// The kick fd is watched edge-triggered: each write to it is one event, so
+// its counter is never read back, which saves a system call per request.
+// The counter only grows; it would take centuries of kicks to reach the
+// eventfd's limit.  A waiter whose thread did not hold the queue may find
+// an old event when it next waits: one look at an empty ring.
 class KickWaiter {
 public:
     // Throws std::system_error if epoll cannot be set up.

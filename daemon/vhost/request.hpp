@@ -68,6 +68,14 @@ private:
 class RequestHandler {
 public:
     virtual void handle(Request request) = 0;
+    // Whether handle(request) may block for long (a slow host file, a lock
+    // wait, a flush to storage): the queue's thread then lets another take
+    // over the queue before it runs the request.  Quick requests run one
+    // after another in the thread that holds the queue.
+    virtual bool may_block(const Request& request) {
+        (void)request;
+        return true;
+    }
     // A queue is stopping and waits for its requests: complete any that are
     // deliberately held back (fault injection).  Called repeatedly while waiting.
     virtual void release_held_requests() {}

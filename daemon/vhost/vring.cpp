@@ -72,6 +72,7 @@ template <typename Done> void Vring::wait_until(Done done) {
 
 void Vring::start_workers() {
     stop_requested_ = false;
+    turn_taken_ = false;
     live_workers_ = threads_;
     for (unsigned i = 0; i < threads_; ++i) {
         workers_.emplace_back([this] {
@@ -88,7 +89,13 @@ void Vring::stop_workers() {
         return;
     }
     stop_requested_ = true;
-    wake_.signal(); // never drained while stopping: reaches every thread
+    wake_.signal(); // never drained while stopping: reaches the holder
+    {
+        // Under the lock: a thread between its check and its wait must not
+        // miss the notification.
+        std::lock_guard lock(turn_mutex_);
+    }
+    turn_free_.notify_all();
     // A thread may be inside a request blocked on a slow host file: ask the
     // handler to end such requests until every thread is out.
     wait_until([this] { return live_workers_ == 0; });
@@ -142,14 +149,40 @@ void Vring::run() {
         spdlog::error("queue {}: cannot wait for kicks: {}", index_, e.what());
         return;
     }
+    while (take_queue()) {
+        if (!hold_queue(*waiter)) {
+            return;
+        }
+    }
+}
+
+bool Vring::take_queue() {
+    std::unique_lock lock(turn_mutex_);
+    turn_free_.wait(lock, [this] { return !turn_taken_ || stop_requested_; });
+    if (stop_requested_) {
+        return false;
+    }
+    turn_taken_ = true;
+    return true;
+}
+
+void Vring::give_queue() {
+    {
+        std::lock_guard lock(turn_mutex_);
+        turn_taken_ = false;
+    }
+    turn_free_.notify_one();
+}
+
+bool Vring::hold_queue(KickWaiter& waiter) {
     while (!stop_requested_) {
-        if (enabled_) {
-            serve_ring();
+        if (enabled_ && serve_ring() == Served::HandedOver) {
+            return true;
         }
         if (stop_requested_) {
             break;
         }
-        switch (waiter->wait()) {
+        switch (waiter.wait()) {
         case KickWaiter::Event::Kicked:
             break;
         case KickWaiter::Event::Woken:
@@ -159,33 +192,42 @@ void Vring::run() {
             break;
         case KickWaiter::Event::Closed:
             spdlog::warn("queue {}: kick fd closed", index_);
-            return;
+            give_queue(); // the others find it closed as well, and end
+            return false;
         }
     }
+    give_queue();
+    return true;
 }
 
-void Vring::serve_ring() {
+Vring::Served Vring::serve_ring() {
     while (!stop_requested_) {
         bool replayed = false;
         PopResult popped;
-        bool more = false;
         {
             std::lock_guard lock(pop_mutex_);
             popped = pop_locked(replayed);
-            more = popped.waiting_behind > 0 || !owed_.empty();
         }
-        if (popped.status == PopResult::Status::Empty) {
-            return;
+        if (popped.status == PopResult::Status::Empty ||
+            popped.status == PopResult::Status::Broken) {
+            if (popped.status == PopResult::Status::Broken && !broken_logged_.exchange(true)) {
+                spdlog::error("queue {}: ring unusable, ignoring it until restarted: {}", index_,
+                              popped.error);
+            }
+            return Served::Empty;
         }
-        if (more && threads_ > 1) {
-            // Pass the turn: a waiting thread takes the next request while
-            // this one runs its own.
-            ::eventfd_write(kick_.get(), 1);
+        auto request = to_request(std::move(popped), replayed);
+        if (!request) {
+            continue;
         }
-        if (!dispatch(std::move(popped), replayed)) {
-            return;
+        if (threads_ > 1 && handler_.may_block(*request)) {
+            give_queue();
+            handler_.handle(std::move(*request));
+            return Served::HandedOver;
         }
+        handler_.handle(std::move(*request));
     }
+    return Served::Empty;
 }
 
 // Requests a killed predecessor took and never completed come first, in
@@ -200,17 +242,8 @@ PopResult Vring::pop_locked(bool& replayed) {
     return queue_.pop();
 }
 
-bool Vring::dispatch(PopResult popped, bool replayed) {
-    switch (popped.status) {
-    case PopResult::Status::Empty:
-        return true;
-    case PopResult::Status::Broken:
-        if (!broken_logged_.exchange(true)) {
-            spdlog::error("queue {}: ring unusable, ignoring it until restarted: {}", index_,
-                          popped.error);
-        }
-        return false;
-    case PopResult::Status::BadChain:
+std::optional<Request> Vring::to_request(PopResult popped, bool replayed) {
+    if (popped.status == PopResult::Status::BadChain) {
         // A misbehaving guest must not be able to flood the log.
         if (const auto n = ++bad_chains_; n <= 10 || n % 1000 == 0) {
             spdlog::warn("queue {}: dropping malformed request ({} so far): {}", index_, n,
@@ -219,9 +252,7 @@ bool Vring::dispatch(PopResult popped, bool replayed) {
         if (queue_.push_used(popped.chain.head, 0)) {
             signal_guest();
         }
-        return true;
-    case PopResult::Status::Chain:
-        break;
+        return std::nullopt;
     }
     {
         std::lock_guard lock(inflight_mutex_);
@@ -231,8 +262,7 @@ bool Vring::dispatch(PopResult popped, bool replayed) {
                     popped.chain.head, queue_.memory());
     request.set_unreachable_bytes(popped.chain.unreachable_bytes);
     request.set_replayed(replayed);
-    handler_.handle(std::move(request));
-    return true;
+    return request;
 }
 
 void Vring::complete_request(std::uint16_t head, std::uint32_t bytes_written) {

@@ -2,6 +2,7 @@
 
 #include "common/event_fd.hpp"
 #include "common/unique_fd.hpp"
+#include "vhost/kick_waiter.hpp"
 #include "vhost/request.hpp"
 #include "vhost/split_virtqueue.hpp"
 
@@ -11,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -20,13 +22,13 @@ namespace vfsd::vhost {
 // messages, the threads that wait for kicks, pop requests and run them, and
 // the completion path that fills the used ring and signals the call eventfd.
 //
-// Threads take turns (leader/follower): the one that pops a request runs it
-// itself, with no hand-over to another thread on the way in or out; one of
-// the others, woken by the next kick, serves the ring meanwhile.  With
-// requests already waiting behind the popped one, the popping thread passes
-// the turn on at once (it kicks the queue itself).  A request blocked on a
-// slow host file thus holds one thread, never the queue, until every thread
-// of the queue is blocked.
+// Threads take turns holding the queue (leader/followers): the holder
+// alone waits for kicks and pops requests, and runs a quick one itself, so
+// a stream of them costs no thread hand-over and wakes no other thread.
+// Before it runs a request that may block (RequestHandler::may_block: a
+// slow host file, a lock wait, an fsync), it hands the queue to a waiting
+// thread, and takes its turn again once done.  A blocked request thus holds
+// one thread, never the queue, until every thread of the queue is blocked.
 class Vring final : public RequestCompletion {
 public:
     // threads: how many threads serve this queue (at least one).
@@ -68,12 +70,22 @@ public:
 
 private:
     void run();
-    // Pops and runs requests until the ring is empty or unusable.
-    void serve_ring();
+    // Waits until this thread holds the queue; false once stopping.
+    bool take_queue();
+    void give_queue();
+    // Serves the ring and waits for kicks while this thread holds the
+    // queue; returns once it gave the queue away, false if kicks failed.
+    bool hold_queue(KickWaiter& waiter);
+    enum class Served {
+        Empty,      // the ring is empty, or unusable, or the queue stops
+        HandedOver, // the queue went to another thread before a blocking request
+    };
+    // Pops and runs requests.
+    Served serve_ring();
     // Under pop_mutex_: the next request, owed ones first.
     PopResult pop_locked(bool& replayed);
-    // Runs a popped chain; false if the ring is unusable.
-    bool dispatch(PopResult popped, bool replayed);
+    // A popped chain as a request for the handler; nullopt if it is not one.
+    std::optional<Request> to_request(PopResult popped, bool replayed);
     void start_workers();
     void stop_workers();
     // Waits, under inflight_mutex_, for done(); ends held requests meanwhile.
@@ -103,6 +115,11 @@ private:
     std::atomic<bool> enabled_{false};
     std::atomic<bool> stop_requested_{false};
     EventFd wake_;
+    // The queue's turn: whether a thread holds it.  A thread waits for
+    // turn_free_ to take it.
+    std::mutex turn_mutex_;
+    std::condition_variable turn_free_;
+    bool turn_taken_ = false; // guarded by turn_mutex_
     // Started and joined by the control thread only.
     std::vector<std::thread> workers_;
     std::atomic<bool> broken_logged_{false};

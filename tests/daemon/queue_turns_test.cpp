@@ -17,6 +17,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <mutex>
+#include <set>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -32,17 +33,26 @@ using namespace vfsd::test::ring;
 namespace {
 
 // A request whose first byte is 'B' blocks until released (by the test or
-// by the queue stopping); any other completes at once.
+// by the queue stopping), and says so; any other completes after 5 ms.
 struct BlockingHandler final : RequestHandler {
     std::mutex mutex;
     std::condition_variable cv;
     bool released = false;
     int blocked = 0;
     std::atomic<int> releases_asked{0};
+    std::set<std::thread::id> quick_threads; // guarded by mutex
 
+    static bool blocks(const Request& request) {
+        return *static_cast<const char*>(request.readable()[0].iov_base) == 'B';
+    }
+    bool may_block(const Request& request) override { return blocks(request); }
     void handle(Request request) override {
-        const auto* first = static_cast<const char*>(request.readable()[0].iov_base);
-        if (*first == 'B') {
+        if (!blocks(request)) {
+            // Long enough for the next kicks to come while this one runs.
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            std::lock_guard lock(mutex);
+            quick_threads.insert(std::this_thread::get_id());
+        } else {
             std::unique_lock lock(mutex);
             ++blocked;
             cv.notify_all();
@@ -169,7 +179,20 @@ TEST_CASE("queue threads: a request arriving behind a blocked one is served", "[
     CHECK(rig.wait_used(2, std::chrono::seconds(5)));
 }
 
-TEST_CASE("queue threads: requests already waiting are passed to another thread", "[vring]") {
+TEST_CASE("queue threads: quick requests run one after another in the thread holding the queue",
+          "[vring]") {
+    Rig rig(4);
+    // Kicked while the holder is busy: no other thread is woken for them.
+    for (int i = 0; i < 8; ++i) {
+        rig.add('x', true);
+    }
+    REQUIRE(rig.wait_used(8, std::chrono::seconds(5)));
+    std::lock_guard lock(rig.handler.mutex);
+    CHECK(rig.handler.quick_threads.size() == 1);
+}
+
+TEST_CASE("queue threads: the queue passes to another thread before a blocking request",
+          "[vring]") {
     Rig rig(2);
     rig.add('B', false);
     const auto fast = rig.add('x', true); // one kick for both, as a guest batches
