@@ -92,7 +92,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         writable.push_back({out.data(), out_size});
     }
     Completion c;
-    world->server->handle(vhost::Request(readable, writable, &c, 0, nullptr));
+    vhost::Request request(readable, writable, &c, 0, nullptr);
+    // The queue asks this of every request before it runs it.
+    [[maybe_unused]] const bool may_block = world->server->may_block(request);
+    world->server->handle(std::move(request));
     // A SETLKW that has to wait keeps its request (and these buffers) past
     // handle(); end it as a stopping queue would, before they go.
     world->server->release_held_requests();
