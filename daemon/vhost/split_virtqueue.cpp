@@ -163,10 +163,11 @@ PopResult SplitVirtqueue::pop() {
     const std::uint16_t slot = last_avail_idx_ % size_;
     const std::uint16_t head =
         le16toh(std::atomic_ref<std::uint16_t>(avail_->ring[slot]).load(std::memory_order_relaxed));
+    // No kick is asked for here: the thread popping looks at the ring again
+    // before it sleeps, and asks then (above).  A kick for every buffer the
+    // guest adds meanwhile would cost it an exit, and this thread a wake-up
+    // for a buffer it takes anyway.
     ++last_avail_idx_;
-    if (event_idx_) {
-        store_release(avail_event(), last_avail_idx_);
-    }
     if (head >= size_) {
         result.status = PopResult::Status::Broken;
         result.error = fmt::format("head index {} out of range {}", head, size_);
@@ -175,9 +176,7 @@ PopResult SplitVirtqueue::pop() {
     if (inflight_ != nullptr) {
         inflight_->take(head);
     }
-    PopResult taken = parse_chain(head);
-    taken.waiting_behind = static_cast<std::uint16_t>(pending - 1);
-    return taken;
+    return parse_chain(head);
 }
 
 bool SplitVirtqueue::append_buffer(const vring_desc& desc, DescriptorChain& chain,

@@ -44,8 +44,6 @@ struct PopResult {
     Status status = Status::Empty;
     DescriptorChain chain;
     std::string error;
-    // Buffers the guest had made available behind this one when it was taken.
-    std::uint16_t waiting_behind = 0;
 };
 
 // The device side of a split virtqueue (virtio 1.x, 2.7) in guest memory.
