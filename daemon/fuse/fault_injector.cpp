@@ -67,6 +67,19 @@ const FaultRule* FaultInjector::pick_rule(std::uint32_t opcode) {
     return nullptr;
 }
 
+bool FaultInjector::may_block(const vhost::Request& request) {
+    fuse_in_header h{};
+    SpanReader in(request.readable());
+    if (in.read(h)) {
+        for (const auto& rule : rules_) {
+            if (rule.kind == FaultRule::Kind::Delay && rule.matches_opcode(h.opcode)) {
+                return true;
+            }
+        }
+    }
+    return inner_.may_block(request);
+}
+
 void FaultInjector::handle(vhost::Request request) {
     fuse_in_header h{};
     SpanReader in(request.readable());

@@ -21,6 +21,8 @@ public:
     ~FaultInjector();
 
     void handle(vhost::Request request) override;
+    // A request a delay rule may hold up blocks; others as the server says.
+    bool may_block(const vhost::Request& request) override;
     void release_held_requests() override;
 
 private:

@@ -33,8 +33,7 @@ struct vtfs_req {
 	struct list_head node;		/* on vtfs_queue.inflight */
 	struct fuse_req *req;
 	struct vtfs_queue *queue;
-	unsigned long sent;		/* jiffies */
-	u64 sent_ns;			/* local_clock(), for the latency */
+	u64 sent_ns;			/* local_clock(): latency, watchdog */
 	unsigned int used_len;		/* bytes the device wrote */
 	unsigned int in_len;		/* bounce bytes for in args */
 	unsigned int nr_out_sg;		/* device-readable entries */
@@ -221,7 +220,6 @@ static int vtfs_add_locked(struct vtfs_queue *q, struct vtfs_req *vr)
 		return err;
 	}
 	vr->queue = q;
-	vr->sent = jiffies;
 	vr->sent_ns = local_clock();
 	list_add_tail(&vr->node, &q->inflight);
 	q->nr_inflight++;
@@ -641,6 +639,8 @@ static bool vtfs_may_wait_forever(struct vtfs_req *vr)
 static bool vtfs_queue_stalled(struct vtfs_queue *q, unsigned long timeout,
 			       u32 *opcode)
 {
+	u64 limit = jiffies_to_nsecs(timeout);
+	u64 now = local_clock();
 	struct vtfs_req *vr;
 	bool stalled = false;
 
@@ -649,7 +649,7 @@ static bool vtfs_queue_stalled(struct vtfs_queue *q, unsigned long timeout,
 		if (vtfs_may_wait_forever(vr))
 			continue;
 		/* Oldest first: if this one is in time, all later are. */
-		stalled = time_after(jiffies, vr->sent + timeout);
+		stalled = now > vr->sent_ns && now - vr->sent_ns > limit;
 		if (stalled) {
 			*opcode = vr->req->in.h.opcode;
 			q->stats.timeouts++;

@@ -112,3 +112,37 @@ TEST_CASE("reply headers can be corrupted", "[faults]") {
     CHECK(c.completion.calls == 1);
     CHECK(c.completion.written == 0);
 }
+
+namespace {
+
+// Says a request may block only if its opcode is FSYNC.
+struct FsyncBlocksHandler final : vhost::RequestHandler {
+    void handle(vhost::Request) override {}
+    bool may_block(const vhost::Request& request) override {
+        fuse_in_header in{};
+        std::memcpy(&in, request.readable()[0].iov_base, sizeof(in));
+        return in.opcode == FUSE_FSYNC;
+    }
+};
+
+bool asks_may_block(vhost::RequestHandler& h, std::uint32_t opcode) {
+    fuse_in_header in{};
+    in.len = sizeof(in);
+    in.opcode = opcode;
+    fuse_out_header out{};
+    Completion completion;
+    vhost::Request request({{&in, sizeof(in)}}, {{&out, sizeof(out)}}, &completion, 0, nullptr);
+    return h.may_block(request);
+}
+
+} // namespace
+
+TEST_CASE("a delayed request may block; others are as the server says", "[faults]") {
+    FsyncBlocksHandler inner;
+    fuse::FaultInjector inj(inner, {rule("delay=5:READ"), rule("drop:GETATTR")});
+    CHECK(asks_may_block(inj, FUSE_READ));
+    CHECK(asks_may_block(inj, FUSE_FSYNC));
+    CHECK_FALSE(asks_may_block(inj, FUSE_WRITE));
+    // A dropped request is held without holding up the thread.
+    CHECK_FALSE(asks_may_block(inj, FUSE_GETATTR));
+}
