@@ -32,6 +32,31 @@ struct ShmScratch {
     ~ShmScratch() { stdfs::remove_all(dir); }
 };
 
+// The scratch directory served, with its file and its FIFO open (O_RDWR: a
+// FIFO opened so does not wait for a peer).
+struct Served {
+    ShmScratch scratch;
+    fs::PassthroughFs pfs{scratch.dir, {}};
+    fs::NodeId file = 0;
+    fs::NodeId fifo = 0;
+    fs::HandleId file_handle = 0;
+    fs::HandleId fifo_handle = 0;
+    Served() {
+        auto f = pfs.lookup(fs::kRootNode, "file");
+        auto p = pfs.lookup(fs::kRootNode, "fifo");
+        REQUIRE(f.ok());
+        REQUIRE(p.ok());
+        file = f->node;
+        fifo = p->node;
+        auto fh = pfs.open(file, O_RDWR);
+        auto ph = pfs.open(fifo, O_RDWR);
+        REQUIRE(fh.ok());
+        REQUIRE(ph.ok());
+        file_handle = *fh;
+        fifo_handle = *ph;
+    }
+};
+
 } // namespace
 
 TEST_CASE("a regular file on local storage does not block", "[blocking_io]") {
@@ -59,22 +84,12 @@ TEST_CASE("pipes, devices and files of other file systems may block", "[blocking
 }
 
 TEST_CASE("the passthrough file system asks once per open handle", "[blocking_io][passthrough]") {
-    ShmScratch s;
-    fs::PassthroughFs pfs(s.dir, {});
-    auto file = pfs.lookup(fs::kRootNode, "file");
-    auto fifo = pfs.lookup(fs::kRootNode, "fifo");
-    REQUIRE(file.ok());
-    REQUIRE(fifo.ok());
-    auto file_handle = pfs.open(file->node, O_RDONLY);
-    // O_RDWR: a FIFO opened so does not wait for a peer.
-    auto fifo_handle = pfs.open(fifo->node, O_RDWR);
-    REQUIRE(file_handle.ok());
-    REQUIRE(fifo_handle.ok());
-    CHECK_FALSE(pfs.io_may_block(*file_handle));
-    CHECK(pfs.io_may_block(*fifo_handle));
-    CHECK(pfs.io_may_block(*file_handle + *fifo_handle + 1)); // unknown handle
-    CHECK(pfs.release(*file_handle) == 0);
-    CHECK(pfs.io_may_block(*file_handle)); // released
+    Served s;
+    CHECK_FALSE(s.pfs.io_may_block(s.file_handle));
+    CHECK(s.pfs.io_may_block(s.fifo_handle));
+    CHECK(s.pfs.io_may_block(s.file_handle + s.fifo_handle + 1)); // unknown handle
+    CHECK(s.pfs.release(s.file_handle) == 0);
+    CHECK(s.pfs.io_may_block(s.file_handle)); // released
 }
 
 namespace {
@@ -91,38 +106,29 @@ bool asks_may_block(vhost::RequestHandler& server, test::Call& call) {
 
 TEST_CASE("the FUSE server hands over the queue only for requests that may block",
           "[blocking_io][fuse]") {
-    ShmScratch s;
-    fs::PassthroughFs pfs(s.dir, {});
-    fuse::FuseServer server(pfs, fuse::FuseServerOptions{});
-    auto file = pfs.lookup(fs::kRootNode, "file");
-    auto fifo = pfs.lookup(fs::kRootNode, "fifo");
-    REQUIRE(file.ok());
-    REQUIRE(fifo.ok());
-    auto file_handle = pfs.open(file->node, O_RDWR);
-    auto fifo_handle = pfs.open(fifo->node, O_RDWR);
-    REQUIRE(file_handle.ok());
-    REQUIRE(fifo_handle.ok());
+    Served s;
+    fuse::FuseServer server(s.pfs, fuse::FuseServerOptions{});
     auto ask = [&](test::Call& call) { return asks_may_block(server, call); };
 
     // Quick on local storage: metadata of files and directories, I/O on
     // regular files, what the daemon answers from its own state.
     CHECK_FALSE(ask(test::Call(FUSE_GETATTR, 1, fs::kRootNode).add(fuse_getattr_in{})));
     CHECK_FALSE(ask(test::Call(FUSE_LOOKUP, 2, fs::kRootNode).add("file")));
-    CHECK_FALSE(ask(test::Call(FUSE_OPEN, 3, file->node).add(fuse_open_in{})));
-    CHECK_FALSE(ask(test::Call(FUSE_READ, 4, file->node).add(fuse_read_in{*file_handle})));
-    CHECK_FALSE(ask(test::Call(FUSE_WRITE, 5, file->node).add(fuse_write_in{*file_handle})));
-    CHECK_FALSE(ask(test::Call(FUSE_FORGET, 6, file->node).add(fuse_forget_in{1})));
+    CHECK_FALSE(ask(test::Call(FUSE_OPEN, 3, s.file).add(fuse_open_in{})));
+    CHECK_FALSE(ask(test::Call(FUSE_READ, 4, s.file).add(fuse_read_in{s.file_handle})));
+    CHECK_FALSE(ask(test::Call(FUSE_WRITE, 5, s.file).add(fuse_write_in{s.file_handle})));
+    CHECK_FALSE(ask(test::Call(FUSE_FORGET, 6, s.file).add(fuse_forget_in{1})));
     CHECK_FALSE(ask(test::Call(FUSE_INTERRUPT, 7).add(fuse_interrupt_in{4})));
 
     // A FIFO waits for its peer; a flush to the disk and a lock wait take
     // as long as they take; what is not known may block.
-    CHECK(ask(test::Call(FUSE_OPEN, 8, fifo->node).add(fuse_open_in{})));
-    CHECK(ask(test::Call(FUSE_READ, 9, fifo->node).add(fuse_read_in{*fifo_handle})));
-    CHECK(ask(test::Call(FUSE_FSYNC, 10, file->node).add(fuse_fsync_in{*file_handle})));
-    CHECK(ask(test::Call(FUSE_SETLKW, 11, file->node).add(fuse_lk_in{*file_handle})));
-    CHECK(ask(test::Call(9999, 12, file->node).add(fuse_getattr_in{})));
+    CHECK(ask(test::Call(FUSE_OPEN, 8, s.fifo).add(fuse_open_in{})));
+    CHECK(ask(test::Call(FUSE_READ, 9, s.fifo).add(fuse_read_in{s.fifo_handle})));
+    CHECK(ask(test::Call(FUSE_FSYNC, 10, s.file).add(fuse_fsync_in{s.file_handle})));
+    CHECK(ask(test::Call(FUSE_SETLKW, 11, s.file).add(fuse_lk_in{s.file_handle})));
+    CHECK(ask(test::Call(9999, 12, s.file).add(fuse_getattr_in{})));
     // A READ too short to name its file: may block (it is answered EINVAL).
-    test::Call short_read(FUSE_READ, 13, file->node);
+    test::Call short_read(FUSE_READ, 13, s.file);
     CHECK(ask(short_read));
     // Not even a header: answered at once.
     test::Call stub(FUSE_GETATTR, 14);
