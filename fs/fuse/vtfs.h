@@ -137,10 +137,9 @@ struct vtfs_queue {
 	struct list_head inflight;	/* struct vtfs_req, oldest first */
 	struct list_head backlog;	/* waiting for ring space or memory */
 	u64 reaped;			/* used buffers taken back so far */
-	/* vtfs_poll.c's auto window, under @lock: */
-	u32 rtt_avg_ns;			/* recent polled round trips */
+	/* vtfs_poll.c's backoff, under @lock: */
 	u32 poll_skip;			/* senders left that do not poll */
-	u8 poll_backoff;		/* polls timed out in a row, capped */
+	u8 poll_misses;			/* polls timed out in a row, capped */
 	atomic_t kicking;		/* senders notifying the device after
 					 * dropping @lock (vtfs_request.c);
 					 * @vq is deleted only at zero
@@ -234,6 +233,7 @@ void vtfs_queue_init(struct vtfs_queue *q, struct vtfs_device *dev,
 		     unsigned int index);
 void vtfs_request_done(struct virtqueue *vq);
 void vtfs_reap_queue(struct vtfs_queue *q);
+void vtfs_try_reap_queue(struct vtfs_queue *q);
 void vtfs_reclaim_queue(struct vtfs_queue *q, int error);
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req);
 void vtfs_refuse(struct vtfs_device *dev, struct fuse_req *req, int err);
@@ -245,7 +245,8 @@ unsigned int vtfs_ring_max_pages(struct vtfs_device *dev);
 /* vtfs_poll.c */
 #define VTFS_POLL_AUTO		UINT_MAX
 bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
-void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped);
+u64 vtfs_poll_begin(struct vtfs_queue *q);
+void vtfs_poll_reply(struct vtfs_queue *q, struct fuse_req *req, u64 window);
 
 /* vtfs_hiprio.c */
 void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev);

@@ -16,52 +16,57 @@
  * from a context that may sleep, never for background requests (fuse.ko
  * sends those under its spinlocks).
  *
- * poll_us=auto (the default) polls only where it pays: for up to twice the
- * queue's recent polled round trip, at most VTFS_POLL_AUTO_MAX_NS.  A poll
- * that runs out of time (a slow host file, a long request) makes the
- * queue's next senders skip polling, twice as many after each miss in a
- * row, up to 1 << VTFS_POLL_MAX_BACKOFF, and doubles the next window: a
- * slow host costs one bounded probe now and then, and the first probe
- * answered in time brings polling back.  A queue has at most one such
- * poller at a time.  Only polled replies feed the average: a reply that
- * came by interrupt took the interrupt's time too, and counting it would
- * keep polling off wherever the interrupt path alone is slower than the
- * window.
+ * poll_us=auto (the default) polls for up to VTFS_POLL_AUTO_NS, as KVM's
+ * halt polling does by default, and backs off where that does not pay:
+ * once more than VTFS_POLL_MISS_TOLERANCE polls in a row run out of time
+ * (a slow host file, a long request), the queue's next senders skip
+ * polling, twice as many after each further miss, up to
+ * 1 << VTFS_POLL_MAX_BACKOFF; the first probe answered in time brings
+ * polling back.  A slow host costs one bounded probe now and then.  A few
+ * misses are tolerated because busy queues have them without being slow:
+ * several tasks' requests queued behind one another, or a vCPU or the
+ * daemon preempted on the host.
+ * The window is fixed, not fitted to recent round trips: under emulation
+ * a round trip jitters by several times its median (host preemption of a
+ * vCPU or the daemon), and every reply a tight window misses costs an
+ * interrupt and the skipped senders after it more than the spin saved.
  *
- * The poller never touches the request after sending it (it may belong to
- * another task and be gone once answered): it stops at the first reply
- * the queue yields, which is its own unless others were in flight.
+ * Every sender polls, each on its own CPU: a task that sleeps instead
+ * costs its CPU a switch to another task and back, each a full TLB flush
+ * under emulation, and a wake-up.  Pollers take whatever replies the queue
+ * has, their neighbours' too, and skip a spin rather than wait for the
+ * queue's lock.
+ *
+ * A poller spins until its own request is finished, whoever reaped it.
+ * It may look at the request after sending it: a synchronous request
+ * reaches the transport from its own sender, which holds a reference to
+ * it until it has waited for the answer, after the poll.
  */
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 
 #include "vtfs.h"
 
-#define VTFS_POLL_AUTO_MAX_NS	(200 * NSEC_PER_USEC)
+#define VTFS_POLL_AUTO_NS	(200 * NSEC_PER_USEC)
+#define VTFS_POLL_MISS_TOLERANCE	3
 #define VTFS_POLL_MAX_BACKOFF	6
 
-/* A poller was answered @ns after it started.  Caller holds q->lock. */
-static void vtfs_poll_note_rtt(struct vtfs_queue *q, u64 ns)
+/* A poller was answered in time.  Caller holds q->lock. */
+static void vtfs_poll_note_answer(struct vtfs_queue *q)
 {
-	u32 sample = min_t(u64, ns, U32_MAX);
-	u32 avg = q->rtt_avg_ns;
-
-	/* An average over the last eight or so; the first sample seeds it. */
-	q->rtt_avg_ns = avg ? avg - avg / 8 + sample / 8 : sample;
-	q->poll_backoff = 0;
+	q->poll_misses = 0;
 }
 
 /*
- * A poller ran out of time: the round trip is longer than the window was,
- * so widen the next one, and skip the next few.  Caller holds q->lock.
+ * A poller ran out of time: the round trip was longer than the window.
+ * Past the tolerance, skip the next few.  Caller holds q->lock.
  */
 static void vtfs_poll_note_miss(struct vtfs_queue *q)
 {
-	q->rtt_avg_ns = min_t(u64, 2ULL * q->rtt_avg_ns,
-			      VTFS_POLL_AUTO_MAX_NS / 2);
-	if (q->poll_backoff < VTFS_POLL_MAX_BACKOFF)
-		q->poll_backoff++;
-	q->poll_skip = 1U << q->poll_backoff;
+	if (q->poll_misses < VTFS_POLL_MISS_TOLERANCE + VTFS_POLL_MAX_BACKOFF)
+		q->poll_misses++;
+	if (q->poll_misses > VTFS_POLL_MISS_TOLERANCE)
+		q->poll_skip = 1U << (q->poll_misses - VTFS_POLL_MISS_TOLERANCE);
 }
 
 /*
@@ -74,20 +79,11 @@ static u64 vtfs_poll_window(struct vtfs_queue *q)
 
 	if (mode != VTFS_POLL_AUTO)
 		return mode;
-	/*
-	 * One poller reaps every reply, and ends its neighbours' requests
-	 * too; a second would spin a second CPU, and where vCPUs and host
-	 * cores are as many, take the core the daemon needs.
-	 */
-	if (q->pollers)
-		return 0;
 	if (q->poll_skip) {
 		q->poll_skip--;
 		return 0;
 	}
-	if (!q->rtt_avg_ns)
-		return VTFS_POLL_AUTO_MAX_NS;
-	return min_t(u64, 2ULL * q->rtt_avg_ns, VTFS_POLL_AUTO_MAX_NS);
+	return VTFS_POLL_AUTO_NS;
 }
 
 /* Whether @req's sender should poll for its reply. */
@@ -100,11 +96,31 @@ bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req)
 }
 
 /* Holds off @q's callback for one more poller.  Caller holds q->lock. */
-static void vtfs_poll_begin(struct vtfs_queue *q)
+static void vtfs_poll_hold(struct vtfs_queue *q)
 {
 	if (q->pollers++ == 0)
 		virtqueue_disable_cb(q->vq);
 	q->stats.polls++;
+}
+
+/*
+ * Before sending a request whose sender will poll: how long to poll, in
+ * ns, 0 for not at all; if not 0, @q's callback is held off already.
+ * Before, not after the send: a device that is busy anyway may answer
+ * while the sender is still on its way back from the kick, and an enabled
+ * callback would then cost an interrupt for a reply the poller takes.
+ */
+u64 vtfs_poll_begin(struct vtfs_queue *q)
+{
+	u64 window = 0;
+
+	spin_lock(&q->lock);
+	if (q->running)
+		window = vtfs_poll_window(q);
+	if (window)
+		vtfs_poll_hold(q);
+	spin_unlock(&q->lock);
+	return window;
 }
 
 /* How a poll ended. */
@@ -118,15 +134,14 @@ enum vtfs_poll_end {
  * The last poller re-arms the callback; a buffer used since the last reap
  * has no interrupt coming, so reap it from the worker.
  */
-static void vtfs_poll_end(struct vtfs_queue *q, enum vtfs_poll_end end,
-			  u64 ns)
+static void vtfs_poll_end(struct vtfs_queue *q, enum vtfs_poll_end end)
 {
 	bool pending = false;
 
 	spin_lock(&q->lock);
 	if (end == VTFS_POLL_ANSWERED) {
 		q->stats.polled++;
-		vtfs_poll_note_rtt(q, ns);
+		vtfs_poll_note_answer(q);
 	} else if (end == VTFS_POLL_TIMED_OUT) {
 		vtfs_poll_note_miss(q);
 	}
@@ -137,20 +152,14 @@ static void vtfs_poll_end(struct vtfs_queue *q, enum vtfs_poll_end end,
 		queue_work(vtfs_wq, &q->done_work);
 }
 
-/* Spins until @q has yielded a reply past @reaped, or the time is up. */
-void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
+/*
+ * Spins until @req, just sent on @q, is answered, or @window ns are up;
+ * ends what vtfs_poll_begin() began.
+ */
+void vtfs_poll_reply(struct vtfs_queue *q, struct fuse_req *req, u64 window)
 {
 	enum vtfs_poll_end end;
-	u64 window = 0, start, now, spent;
-
-	spin_lock(&q->lock);
-	if (q->running)
-		window = vtfs_poll_window(q);
-	if (window)
-		vtfs_poll_begin(q);
-	spin_unlock(&q->lock);
-	if (!window)
-		return;
+	u64 start, now, spent;
 
 	/*
 	 * local_clock(), not ktime_get_ns(): where the clocksource is the HPET
@@ -159,10 +168,10 @@ void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
 	 */
 	start = local_clock();
 	for (;;) {
-		vtfs_reap_queue(q);
+		vtfs_try_reap_queue(q);
 		now = local_clock();
 		spent = now > start ? now - start : 0;	/* moved CPU */
-		if (READ_ONCE(q->reaped) != reaped) {
+		if (test_bit(FR_FINISHED, &req->flags)) {
 			end = VTFS_POLL_ANSWERED;
 			break;
 		}
@@ -176,5 +185,5 @@ void vtfs_poll_reply(struct vtfs_queue *q, u64 reaped)
 		}
 		cpu_relax();
 	}
-	vtfs_poll_end(q, end, spent);
+	vtfs_poll_end(q, end);
 }

@@ -524,32 +524,64 @@ static void vtfs_take_used(struct vtfs_queue *q, void *token,
 }
 
 /*
- * End the requests whose replies @q has.  The callback stays off while a
- * task polls the queue (vtfs_poll.c); the last poller re-arms it.
+ * Moves the requests whose replies @q has onto @done; true if requests
+ * wait in the backlog for the room this made.  The callback stays off
+ * while a task polls the queue (vtfs_poll.c); the last poller re-arms it.
+ * Caller holds q->lock.
  */
-void vtfs_reap_queue(struct vtfs_queue *q)
+static bool vtfs_take_replies(struct vtfs_queue *q, struct list_head *done)
+{
+	if (!q->running)
+		return false;
+	if (q->pollers)
+		vtfs_take_all_used(q, vtfs_take_used, done);
+	else
+		vtfs_drain_used(q, vtfs_take_used, done);
+	return !list_empty(&q->backlog);
+}
+
+static void vtfs_end_replies(struct vtfs_queue *q, struct list_head *done,
+			     bool backlog)
 {
 	struct vtfs_req *vr, *next;
-	bool backlog = false;
-	LIST_HEAD(done);
-
-	spin_lock(&q->lock);
-	if (q->running) {
-		if (q->pollers)
-			vtfs_take_all_used(q, vtfs_take_used, &done);
-		else
-			vtfs_drain_used(q, vtfs_take_used, &done);
-		backlog = !list_empty(&q->backlog);
-	}
-	spin_unlock(&q->lock);
 
 	if (backlog)
 		mod_delayed_work(vtfs_wq, &q->submit_work, 0);
 
-	list_for_each_entry_safe(vr, next, &done, node) {
+	list_for_each_entry_safe(vr, next, done, node) {
 		list_del(&vr->node);
 		vtfs_finish(vr, vtfs_take_reply(vr));
 	}
+}
+
+/* End the requests whose replies @q has. */
+void vtfs_reap_queue(struct vtfs_queue *q)
+{
+	LIST_HEAD(done);
+	bool backlog;
+
+	spin_lock(&q->lock);
+	backlog = vtfs_take_replies(q, &done);
+	spin_unlock(&q->lock);
+	vtfs_end_replies(q, &done, backlog);
+}
+
+/*
+ * vtfs_reap_queue() for pollers, who call it on every spin: whoever holds
+ * q->lock is sending or reaping already, and waiting for the lock would
+ * only make that CPU's own spin longer (and, with the vCPU holding it
+ * preempted by the host, much longer).
+ */
+void vtfs_try_reap_queue(struct vtfs_queue *q)
+{
+	LIST_HEAD(done);
+	bool backlog;
+
+	if (!spin_trylock(&q->lock))
+		return;
+	backlog = vtfs_take_replies(q, &done);
+	spin_unlock(&q->lock);
+	vtfs_end_replies(q, &done, backlog);
 }
 
 static void vtfs_reap(struct work_struct *work)
@@ -616,18 +648,20 @@ static struct vtfs_queue *vtfs_pick_queue(struct vtfs_device *dev)
 void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req)
 {
 	struct vtfs_queue *q;
-	bool poll;
-	u64 reaped;
+	u64 poll_ns = 0;
 
 	if (vtfs_vtable_answer(dev, req))
 		return;
 	q = vtfs_pick_queue(dev);
-	/* Decided before sending: @req may be gone once answered. */
-	poll = vtfs_poll_wanted(dev, req);
-	reaped = READ_ONCE(q->reaped);
+	/*
+	 * Decided before sending: a background request may be gone once
+	 * answered; a polled one is its sender's (vtfs_poll.c).
+	 */
+	if (vtfs_poll_wanted(dev, req))
+		poll_ns = vtfs_poll_begin(q);
 	vtfs_dispatch(q, req);
-	if (poll)
-		vtfs_poll_reply(q, reaped);
+	if (poll_ns)
+		vtfs_poll_reply(q, req, poll_ns);
 }
 
 /* Blocking lock requests wait for other lock holders, not for a device. */

@@ -46,72 +46,6 @@ static void make_append(char *r, int w, int s)
 	r[AREC - 1] = '\n';
 }
 
-/*
- * Forks NWRITERS children, child i pinned to CPU i, all released at once;
- * each runs @fn(i, @arg) and exits with its result.  Returns 1 if all
- * exited 0.
- */
-static int run_pinned(int (*fn)(int, void *), void *arg, const char *what)
-{
-	pid_t pids[NWRITERS];
-	int gate[2], i, ok = 1, status;
-
-	if (pipe(gate))
-		return 0;
-	fflush(stdout);
-	for (i = 0; i < NWRITERS; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0) {
-			tap_diag("%s: fork: %s", what, strerror(errno));
-			ok = 0;
-			break;
-		}
-		if (pids[i] == 0) {
-			char c;
-			int rc;
-
-			close(gate[1]);
-			if (pin_to_cpu(i)) {
-				printf("# %s: writer %d: sched_setaffinity(CPU %d): %s\n",
-				       what, i, i, strerror(errno));
-				_exit(20);
-			}
-			if (sched_getcpu() != i) {
-				printf("# %s: writer %d runs on CPU %d\n", what, i,
-				       sched_getcpu());
-				_exit(21);
-			}
-			/* wait until all writers exist */
-			if (read(gate[0], &c, 1) < 0)
-				_exit(22);
-			rc = fn(i, arg);
-			fflush(stdout);
-			_exit(rc);
-		}
-	}
-	close(gate[0]);
-	close(gate[1]); /* go */
-	for (i = 0; i < NWRITERS; i++) {
-		if (pids[i] <= 0)
-			continue;
-		if (waitpid(pids[i], &status, 0) != pids[i] ||
-		    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			tap_diag("%s: writer %d: status 0x%x", what, i, status);
-			ok = 0;
-		}
-	}
-	return ok;
-}
-
-static int have_two_cpus(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 0;
-	return CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
-}
-
 static int pwrite_worker(int w, void *arg)
 {
 	const char *p = arg;
@@ -149,7 +83,7 @@ static int t_pinned_pwrite(void)
 		return tap_skip_reason("needs CPUs 0 and 1 (have %d CPU(s))",
 				       cpus_available());
 	CHECK(write_file(p, "", 0) == 0, "create %s", p);
-	CHECK(run_pinned(pwrite_worker, (void *)p, "pwrite"), "writers");
+	CHECK(run_pinned(NWRITERS, pwrite_worker, (void *)p, "pwrite"), "writers");
 	CHECK(stat(p, &st) == 0, "stat");
 	CHECK(st.st_size == (off_t)NREC * REC, "size %lld, expected %lld",
 	      (long long)st.st_size, (long long)NREC * REC);
@@ -209,7 +143,7 @@ static int t_pinned_append(void)
 		return tap_skip_reason("needs CPUs 0 and 1 (have %d CPU(s))",
 				       cpus_available());
 	CHECK(write_file(p, "", 0) == 0, "create %s", p);
-	CHECK(run_pinned(append_worker, (void *)p, "append"), "appenders");
+	CHECK(run_pinned(NWRITERS, append_worker, (void *)p, "append"), "appenders");
 	CHECK(stat(p, &st) == 0, "stat");
 	CHECK(st.st_size == (off_t)total, "size %lld, expected %zu",
 	      (long long)st.st_size, total);
@@ -335,7 +269,7 @@ static int t_queue_counters(void)
 	CHECK(snap_queues(dev, &before) == 0, "read %s/queues", dev);
 	CHECK(before.n == (int)nq, "%d request.* queues listed, num_request_queues %llu",
 	      before.n, nq);
-	CHECK(run_pinned(small_io_worker, (void *)D, "small io"), "workload");
+	CHECK(run_pinned(NWRITERS, small_io_worker, (void *)D, "small io"), "workload");
 	CHECK(snap_queues(dev, &after) == 0, "read %s/queues again", dev);
 	CHECK(after.n == before.n, "queue count changed");
 	for (i = 0; i < after.n; i++) {

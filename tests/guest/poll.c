@@ -5,7 +5,8 @@
  * must move the right bytes, their senders must poll (the request queues'
  * polls counter) and some replies must be found by polling (polled); a
  * remount with poll_us=0 turns it off, another turns it back on, and
- * poll_us=auto (the default) is shown as such.
+ * poll_us=auto (the default) is shown as such.  Two readers on two CPUs
+ * both poll, each until its own reply.
  *
  * poll backoff [DIR]: poll_us=auto against a daemon that answers every
  * FSYNC late (vfsd --inject=delay=MS:FSYNC, MS well over auto's 200 us
@@ -148,6 +149,39 @@ static int t_reads_polled(void)
 	return TEST_PASS;
 }
 
+static int reader(int cpu, void *arg)
+{
+	(void)cpu;
+	(void)arg;
+	return read_checked() == TEST_PASS ? 0 : 1;
+}
+
+/*
+ * Two readers on two CPUs at once, both polling.  Each poller spins until
+ * its own reply, whoever reaps it, and the callback stays off while any
+ * polls; so with a window far above the round trip next to no reply
+ * needs an interrupt.  A poller that stopped at its neighbour's reply
+ * would sleep, and have its own reply come by interrupt whenever no other
+ * poller was left to reap it.
+ */
+static int t_concurrent_pollers(void)
+{
+	long long polls = queue_sum("polls"), irqs = queue_sum("interrupts");
+	long long dpolls, dirqs;
+
+	if (!have_two_cpus())
+		return tap_skip_reason("needs CPUs 0 and 1");
+	CHECK(polls >= 0 && irqs >= 0, "no polls/interrupts counters under %s", DEV);
+	CHECK(run_pinned(2, reader, NULL, "readers"), "a reader failed or read wrong bytes");
+	dpolls = queue_sum("polls") - polls;
+	dirqs = queue_sum("interrupts") - irqs;
+	tap_diag("2 x %d concurrent reads: %lld polled for, %lld interrupts", NIO, dpolls,
+		 dirqs);
+	CHECK(dpolls >= 2 * NIO, "only %lld of %d reads polled for", dpolls, 2 * NIO);
+	CHECK(dirqs <= 2 * NIO / 20, "%lld interrupts for %d polled reads", dirqs, 2 * NIO);
+	return TEST_PASS;
+}
+
 static int t_bad_value_kept(void)
 {
 	char before[32];
@@ -266,6 +300,7 @@ static const struct tap_test tests[] = {
 	{ "poll_us_in_sysfs", t_option_shown },
 	{ "writes_land", t_writes },
 	{ "reads_right_and_polled", t_reads_polled },
+	{ "concurrent_pollers_own_replies", t_concurrent_pollers },
 	{ "bad_value_refused_and_kept", t_bad_value_kept },
 	{ "remount_poll_off", t_remount_off },
 	{ "remount_poll_on", t_remount_on },

@@ -354,6 +354,66 @@ int pin_to_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
+int run_pinned(int n, int (*fn)(int, void *), void *arg, const char *what)
+{
+	pid_t pids[RUN_PINNED_MAX];
+	int gate[2], i, forked, ok = 1, status;
+
+	if (n > RUN_PINNED_MAX || pipe(gate))
+		return 0;
+	fflush(stdout);
+	for (forked = 0; forked < n; forked++) {
+		i = forked;
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			tap_diag("%s: fork: %s", what, strerror(errno));
+			ok = 0;
+			break;
+		}
+		if (pids[i] == 0) {
+			char c;
+			int rc;
+
+			close(gate[1]);
+			if (pin_to_cpu(i)) {
+				printf("# %s: child %d: sched_setaffinity(CPU %d): %s\n",
+				       what, i, i, strerror(errno));
+				_exit(20);
+			}
+			if (sched_getcpu() != i) {
+				printf("# %s: child %d runs on CPU %d\n", what, i,
+				       sched_getcpu());
+				_exit(21);
+			}
+			/* wait until all children exist */
+			if (read(gate[0], &c, 1) < 0)
+				_exit(22);
+			rc = fn(i, arg);
+			fflush(stdout);
+			_exit(rc);
+		}
+	}
+	close(gate[0]);
+	close(gate[1]); /* go */
+	for (i = 0; i < forked; i++) {
+		if (waitpid(pids[i], &status, 0) != pids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			tap_diag("%s: child %d: status 0x%x", what, i, status);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+int have_two_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	return CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
+}
+
 int read_str_file(const char *path, char *buf, size_t cap)
 {
 	ssize_t n = read_file(path, buf, cap - 1);

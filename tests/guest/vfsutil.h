@@ -59,6 +59,15 @@ int run_bounded(int timeout_s, int (*fn)(void *), void *arg, int *err);
 int cpus_available(void);
 int pin_to_cpu(int cpu);
 
+/*
+ * Forks @n (at most RUN_PINNED_MAX) children, child i pinned to CPU i, all
+ * released at once; each runs @fn(i, @arg) and exits with its result.
+ * Returns 1 if all exited 0.  have_two_cpus(): CPUs 0 and 1 are ours.
+ */
+#define RUN_PINNED_MAX 8
+int run_pinned(int n, int (*fn)(int, void *), void *arg, const char *what);
+int have_two_cpus(void);
+
 /* Reads a small sysfs-style file as an unsigned number / a trimmed string. */
 int read_u64_file(const char *path, unsigned long long *out);
 int read_str_file(const char *path, char *buf, size_t cap);
