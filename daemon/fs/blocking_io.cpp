@@ -1,7 +1,6 @@
 #include "fs/blocking_io.hpp"
 
 #include <linux/magic.h>
-#include <sys/stat.h>
 #include <sys/vfs.h>
 
 namespace vfsd::fs {
@@ -30,11 +29,6 @@ bool is_local_storage(__fsword_t type) {
 bool on_local_storage(int fd) {
     struct statfs fs;
     return ::fstatfs(fd, &fs) == 0 && is_local_storage(fs.f_type);
-}
-
-bool io_may_block(int fd) {
-    struct stat st;
-    return ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !on_local_storage(fd);
 }
 
 bool LocalDevices::local(dev_t dev, int fd) {

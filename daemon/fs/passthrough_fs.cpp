@@ -521,7 +521,7 @@ Result<HandleId> PassthroughFs::open(NodeId node, int flags) {
     if (flags & O_TRUNC) {
         changed(node);
     }
-    const HandleId id = files_.insert(open_file(std::move(*fd), node));
+    const HandleId id = files_.insert(open_file(std::move(*fd), node, *inode));
     record_handle(NodeStateStore::HandleKind::File, id, node, open_flags(flags));
     return id;
 }
@@ -591,14 +591,25 @@ Result<std::pair<Entry, HandleId>> PassthroughFs::create(NodeId parent_id, std::
     }
     // An existing file opened with O_TRUNC changed as well.
     changed(entry->node);
-    const HandleId handle = files_.insert(open_file(std::move(fd), entry->node));
+    auto inode = inodes_.get(entry->node);
+    if (!inode) {
+        return Errno{EBADF}; // forgotten before the guest was even told of it
+    }
+    const HandleId handle = files_.insert(open_file(std::move(fd), entry->node, *inode));
     record_handle(NodeStateStore::HandleKind::File, handle, entry->node, open_flags(flags));
     return std::pair{*entry, handle};
 }
 
-std::shared_ptr<PassthroughFs::OpenFile> PassthroughFs::open_file(UniqueFd fd, NodeId node) {
-    const bool may_block = fs::io_may_block(fd.get());
+// The inode's type and device are known since its LOOKUP, so deciding costs
+// no system call but for the first file of each device.
+std::shared_ptr<PassthroughFs::OpenFile> PassthroughFs::open_file(UniqueFd fd, NodeId node,
+                                                                  const Inode& inode) {
+    const bool may_block = inode.type != S_IFREG || !on_local_storage(inode);
     return std::make_shared<OpenFile>(OpenFile{std::move(fd), node, may_block});
+}
+
+bool PassthroughFs::on_local_storage(const Inode& inode) {
+    return local_devices_.local(inode.dev, inode.fd.get());
 }
 
 bool PassthroughFs::io_may_block(HandleId handle) {
@@ -612,7 +623,7 @@ bool PassthroughFs::node_may_block(NodeId node) {
     if (!inode || (inode->type != S_IFREG && inode->type != S_IFDIR && inode->type != S_IFLNK)) {
         return true;
     }
-    return !local_devices_.local(inode->dev, inode->fd.get());
+    return !on_local_storage(*inode);
 }
 
 // READ and WRITE: the handle's fd, then preadv/pwritev over the spans.

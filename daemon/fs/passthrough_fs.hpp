@@ -129,9 +129,11 @@ private:
     struct OpenFile {
         UniqueFd fd;
         NodeId node;    // whose version a write through fd bumps
-        bool may_block; // io_may_block(fd), asked once at open
+        bool may_block; // decided at open: not a regular file on local storage
     };
-    static std::shared_ptr<OpenFile> open_file(UniqueFd fd, NodeId node);
+    std::shared_ptr<OpenFile> open_file(UniqueFd fd, NodeId node, const Inode& inode);
+    // Whether inode's file system is local storage (cached per device).
+    bool on_local_storage(const Inode& inode);
     struct OpenDir {
         std::mutex mutex;
         std::unique_ptr<DIR, int (*)(DIR*)> dir{nullptr, ::closedir};

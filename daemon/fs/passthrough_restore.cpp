@@ -42,7 +42,7 @@ bool PassthroughFs::restore_handle(const NodeStateStore::StoredHandle& stored) {
         return false;
     }
     if (stored.kind == NodeStateStore::HandleKind::File) {
-        return files_.insert_at(stored.id, open_file(std::move(*fd), stored.node));
+        return files_.insert_at(stored.id, open_file(std::move(*fd), stored.node, *inode));
     }
     auto dir = std::make_shared<OpenDir>();
     dir->dir.reset(::fdopendir(fd->get()));

@@ -203,11 +203,7 @@ bool Vring::hold_queue(KickWaiter& waiter) {
 Vring::Served Vring::serve_ring() {
     while (!stop_requested_) {
         bool replayed = false;
-        PopResult popped;
-        {
-            std::lock_guard lock(pop_mutex_);
-            popped = pop_locked(replayed);
-        }
+        PopResult popped = pop_next(replayed);
         if (popped.status == PopResult::Status::Empty ||
             popped.status == PopResult::Status::Broken) {
             if (popped.status == PopResult::Status::Broken && !broken_logged_.exchange(true)) {
@@ -232,7 +228,7 @@ Vring::Served Vring::serve_ring() {
 
 // Requests a killed predecessor took and never completed come first, in
 // the order it took them, before anything newer on the ring.
-PopResult Vring::pop_locked(bool& replayed) {
+PopResult Vring::pop_next(bool& replayed) {
     if (!owed_.empty()) {
         const std::uint16_t head = owed_.front();
         owed_.pop_front();

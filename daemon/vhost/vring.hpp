@@ -82,8 +82,9 @@ private:
     };
     // Pops and runs requests.
     Served serve_ring();
-    // Under pop_mutex_: the next request, owed ones first.
-    PopResult pop_locked(bool& replayed);
+    // The next request, owed ones first.  Only the thread holding the
+    // queue pops, so popping needs no lock of its own.
+    PopResult pop_next(bool& replayed);
     // A popped chain as a request for the handler; nullopt if it is not one.
     std::optional<Request> to_request(PopResult popped, bool replayed);
     void start_workers();
@@ -106,9 +107,8 @@ private:
     std::mutex call_mutex_;
     UniqueFd call_;
 
-    // Popping (avail ring, owed_) is one thread at a time; completing is
-    // SplitVirtqueue's own business (its used_mutex_).
-    std::mutex pop_mutex_;
+    // Popping (avail ring, owed_) is the holder's alone (the turn below);
+    // completing is SplitVirtqueue's own business (its used_mutex_).
     SplitVirtqueue queue_;
     std::deque<std::uint16_t> owed_;
     const unsigned threads_;

@@ -59,31 +59,41 @@ struct Served {
 
 } // namespace
 
-TEST_CASE("a regular file on local storage does not block", "[blocking_io]") {
+TEST_CASE("tmpfs is local storage, procfs and pipes are not", "[blocking_io]") {
     ShmScratch s;
-    UniqueFd fd(::open((s.dir / "file").c_str(), O_RDONLY | O_CLOEXEC));
-    REQUIRE(fd);
-    CHECK_FALSE(fs::io_may_block(fd.get()));
-}
-
-TEST_CASE("pipes, devices and files of other file systems may block", "[blocking_io]") {
-    int p[2];
-    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    UniqueFd r(p[0]), w(p[1]);
-    CHECK(fs::io_may_block(r.get()));
-    CHECK(fs::io_may_block(w.get()));
-    UniqueFd dev(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    REQUIRE(dev);
-    CHECK(fs::io_may_block(dev.get()));
+    UniqueFd file(::open((s.dir / "file").c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(file);
+    CHECK(fs::on_local_storage(file.get()));
+    UniqueFd dir(::open(s.dir.c_str(), O_PATH | O_CLOEXEC));
+    REQUIRE(dir);
+    CHECK(fs::on_local_storage(dir.get()));
     // procfs is not storage: a regular file there counts as possibly slow,
     // as a file on NFS or FUSE does.
     UniqueFd proc(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
     REQUIRE(proc);
-    CHECK(fs::io_may_block(proc.get()));
-    CHECK(fs::io_may_block(-1));
+    CHECK_FALSE(fs::on_local_storage(proc.get()));
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    UniqueFd r(p[0]), w(p[1]);
+    CHECK_FALSE(fs::on_local_storage(r.get()));
+    CHECK_FALSE(fs::on_local_storage(-1));
 }
 
-TEST_CASE("the passthrough file system asks once per open handle", "[blocking_io][passthrough]") {
+TEST_CASE("local devices are remembered per device", "[blocking_io]") {
+    ShmScratch s;
+    UniqueFd file(::open((s.dir / "file").c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(file);
+    struct stat st {};
+    REQUIRE(::fstat(file.get(), &st) == 0);
+    fs::LocalDevices devices;
+    CHECK(devices.local(st.st_dev, file.get()));
+    // Asked again for the same device, it does not look at the fd at all.
+    CHECK(devices.local(st.st_dev, -1));
+    // A device it has not seen is asked of its fd.
+    CHECK_FALSE(devices.local(st.st_dev + 1, -1));
+}
+
+TEST_CASE("the passthrough file system decides once per open handle", "[blocking_io][passthrough]") {
     Served s;
     CHECK_FALSE(s.pfs.io_may_block(s.file_handle));
     CHECK(s.pfs.io_may_block(s.fifo_handle));
@@ -93,6 +103,13 @@ TEST_CASE("the passthrough file system asks once per open handle", "[blocking_io
 }
 
 namespace {
+
+// A request argument naming open handle fh, the rest zero.
+template <typename In> In with_fh(std::uint64_t fh) {
+    In in{};
+    in.fh = fh;
+    return in;
+}
 
 // Asks server whether the request call carries may block.
 bool asks_may_block(vhost::RequestHandler& server, test::Call& call) {
@@ -115,17 +132,17 @@ TEST_CASE("the FUSE server hands over the queue only for requests that may block
     CHECK_FALSE(ask(test::Call(FUSE_GETATTR, 1, fs::kRootNode).add(fuse_getattr_in{})));
     CHECK_FALSE(ask(test::Call(FUSE_LOOKUP, 2, fs::kRootNode).add("file")));
     CHECK_FALSE(ask(test::Call(FUSE_OPEN, 3, s.file).add(fuse_open_in{})));
-    CHECK_FALSE(ask(test::Call(FUSE_READ, 4, s.file).add(fuse_read_in{s.file_handle})));
-    CHECK_FALSE(ask(test::Call(FUSE_WRITE, 5, s.file).add(fuse_write_in{s.file_handle})));
-    CHECK_FALSE(ask(test::Call(FUSE_FORGET, 6, s.file).add(fuse_forget_in{1})));
-    CHECK_FALSE(ask(test::Call(FUSE_INTERRUPT, 7).add(fuse_interrupt_in{4})));
+    CHECK_FALSE(ask(test::Call(FUSE_READ, 4, s.file).add(with_fh<fuse_read_in>(s.file_handle))));
+    CHECK_FALSE(ask(test::Call(FUSE_WRITE, 5, s.file).add(with_fh<fuse_write_in>(s.file_handle))));
+    CHECK_FALSE(ask(test::Call(FUSE_FORGET, 6, s.file).add(fuse_forget_in{.nlookup = 1})));
+    CHECK_FALSE(ask(test::Call(FUSE_INTERRUPT, 7).add(fuse_interrupt_in{.unique = 4})));
 
     // A FIFO waits for its peer; a flush to the disk and a lock wait take
     // as long as they take; what is not known may block.
     CHECK(ask(test::Call(FUSE_OPEN, 8, s.fifo).add(fuse_open_in{})));
-    CHECK(ask(test::Call(FUSE_READ, 9, s.fifo).add(fuse_read_in{s.fifo_handle})));
-    CHECK(ask(test::Call(FUSE_FSYNC, 10, s.file).add(fuse_fsync_in{s.file_handle})));
-    CHECK(ask(test::Call(FUSE_SETLKW, 11, s.file).add(fuse_lk_in{s.file_handle})));
+    CHECK(ask(test::Call(FUSE_READ, 9, s.fifo).add(with_fh<fuse_read_in>(s.fifo_handle))));
+    CHECK(ask(test::Call(FUSE_FSYNC, 10, s.file).add(with_fh<fuse_fsync_in>(s.file_handle))));
+    CHECK(ask(test::Call(FUSE_SETLKW, 11, s.file).add(with_fh<fuse_lk_in>(s.file_handle))));
     CHECK(ask(test::Call(9999, 12, s.file).add(fuse_getattr_in{})));
     // A READ too short to name its file: may block (it is answered EINVAL).
     test::Call short_read(FUSE_READ, 13, s.file);
