@@ -17,19 +17,17 @@
  * sends those under its spinlocks).
  *
  * poll_us=auto (the default) polls for up to VTFS_POLL_AUTO_NS, as KVM's
- * halt polling does by default, and backs off where that does not pay:
+ * halt polling does by default.  The window is fixed, not fitted to recent
+ * round trips: under emulation a round trip jitters by several times its
+ * median (a vCPU or the daemon preempted on the host, several tasks'
+ * requests queued behind one another), and every reply a tight window
+ * misses costs an interrupt.  Where polling does not pay it backs off:
  * once more than VTFS_POLL_MISS_TOLERANCE polls in a row run out of time
  * (a slow host file, a long request), the queue's next senders skip
  * polling, twice as many after each further miss, up to
  * 1 << VTFS_POLL_MAX_BACKOFF; the first probe answered in time brings
- * polling back.  A slow host costs one bounded probe now and then.  A few
- * misses are tolerated because busy queues have them without being slow:
- * several tasks' requests queued behind one another, or a vCPU or the
- * daemon preempted on the host.
- * The window is fixed, not fitted to recent round trips: under emulation
- * a round trip jitters by several times its median (host preemption of a
- * vCPU or the daemon), and every reply a tight window misses costs an
- * interrupt and the skipped senders after it more than the spin saved.
+ * polling back.  A slow host costs one bounded probe now and then, and
+ * the odd miss of a busy but fast queue costs no skipped senders.
  *
  * Every sender polls, each on its own CPU: a task that sleeps instead
  * costs its CPU a switch to another task and back, each a full TLB flush
