@@ -248,6 +248,9 @@ bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req);
 u64 vtfs_poll_begin(struct vtfs_queue *q);
 void vtfs_poll_reply(struct vtfs_queue *q, struct fuse_req *req, u64 window);
 
+/* vtfs_readahead.c */
+void vtfs_readahead_adopt(struct address_space *mapping);
+
 /* vtfs_hiprio.c */
 void vtfs_hiprio_init(struct vtfs_queue *q, struct vtfs_device *dev);
 void vtfs_hiprio_done(struct virtqueue *vq);

@@ -642,6 +642,26 @@ static struct vtfs_queue *vtfs_pick_queue(struct vtfs_device *dev)
 }
 
 /*
+ * fuse.ko's readahead READs are background requests on locked page cache
+ * pages: their mapping's next one-page readaheads are read synchronously
+ * instead (vtfs_readahead.c).
+ */
+static void vtfs_note_readahead(struct fuse_req *req)
+{
+	struct fuse_args *args = req->args;
+	unsigned int off, len;
+	struct page *page;
+
+	if (req->in.h.opcode != FUSE_READ ||
+	    !test_bit(FR_BACKGROUND, &req->flags) || !args->out_pages ||
+	    !args->page_replace || !vtfs_ap_count(vtfs_pages_of(args)))
+		return;
+	page = vtfs_ap_page(vtfs_pages_of(args), 0, &off, &len);
+	if (page_folio(page)->mapping)
+		vtfs_readahead_adopt(page_folio(page)->mapping);
+}
+
+/*
  * fuse.ko hands over @req (through vtfs_fiq_ops, vtfs_compat.c) with
  * FR_PENDING clear and its unique id set.
  */
@@ -650,6 +670,7 @@ void vtfs_send_request(struct vtfs_device *dev, struct fuse_req *req)
 	struct vtfs_queue *q;
 	u64 poll_ns = 0;
 
+	vtfs_note_readahead(req);
 	if (vtfs_vtable_answer(dev, req))
 		return;
 	q = vtfs_pick_queue(dev);

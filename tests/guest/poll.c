@@ -15,6 +15,12 @@
  * answered in time, polling must come back for all reads but those the
  * backoff still skips.
  *
+ * poll cached [DIR]: with a page cache (the suite mounts cache=auto), a
+ * random read of a page not cached is a one-page readahead, which fuse.ko
+ * sends in the background; our module reads it synchronously instead
+ * (fs/fuse/vtfs_readahead.c), so its sender polls.  The reads must reach
+ * the host, be polled for, and bring the right bytes.
+ *
  * $VFS_TAG selects the device in /sys/fs/virtiofs when there are several.
  */
 #include <dirent.h>
@@ -289,6 +295,47 @@ static int t_fast_replies_probed(void)
 	return TEST_PASS;
 }
 
+/*
+ * Each page of the file once, in scattered order, from a cold cache with
+ * FADV_RANDOM: one one-page readahead each.  The mapping's first readahead
+ * READ goes the background way (it is where the module takes the mapping
+ * over), the rest must be polled for.
+ */
+static int t_cached_random_reads_polled(void)
+{
+	const int npages = FILE_SIZE / IO_SIZE;
+	long long reqs = queue_sum("requests"), polls = queue_sum("polls");
+	long long dreqs, dpolls;
+	static char buf[IO_SIZE];
+	int fd, i;
+
+	CHECK(reqs >= 0 && polls >= 0, "no requests/polls counters under %s", DEV);
+	CHECK((fd = open(FILEPATH, O_RDONLY)) >= 0, "open: %s", strerror(errno));
+	/* Clean pages (writes went through): dropped, so reads go to the host. */
+	CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0, "fadvise DONTNEED");
+	CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM) == 0, "fadvise RANDOM");
+	for (i = 0; i < npages; i++) {
+		CHECK(pread_all(fd, buf, IO_SIZE, io_offset(i)) == 0, "pread: %s",
+		      strerror(errno));
+		CHECK(check_pattern(buf, IO_SIZE, io_offset(i), SEED) < 0,
+		      "wrong bytes read at %lld", (long long)io_offset(i));
+	}
+	close(fd);
+	dreqs = queue_sum("requests") - reqs;
+	dpolls = queue_sum("polls") - polls;
+	tap_diag("%d cold page reads: %lld requests, %lld polled for", npages, dreqs, dpolls);
+	CHECK(dreqs >= npages, "only %lld requests for %d cold pages: cached after all?",
+	      dreqs, npages);
+	/* All but the first READ, and the OPEN (FLUSH and RELEASE may follow). */
+	CHECK(dpolls >= npages, "only %lld of %lld requests polled for", dpolls, dreqs);
+	return TEST_PASS;
+}
+
+static const struct tap_test cached_tests[] = {
+	{ "writes_land", t_writes },
+	{ "cached_random_reads_polled", t_cached_random_reads_polled },
+};
+
 static const struct tap_test backoff_tests[] = {
 	{ "poll_us_auto_in_sysfs", t_auto_shown },
 	{ "writes_land", t_writes },
@@ -309,10 +356,13 @@ static const struct tap_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	bool backoff = argc > 1 && !strcmp(argv[1], "backoff");
-	const struct tap_test *list = backoff ? backoff_tests : tests;
-	int n = backoff ? TAP_ARRAY_SIZE(backoff_tests) : TAP_ARRAY_SIZE(tests);
-	const char *base = vfs_base_dir(argc - backoff, argv + backoff);
+	const char *mode = argc > 1 ? argv[1] : "";
+	bool backoff = !strcmp(mode, "backoff"), cached = !strcmp(mode, "cached");
+	const struct tap_test *list = backoff ? backoff_tests : cached ? cached_tests : tests;
+	int n = backoff ? TAP_ARRAY_SIZE(backoff_tests) :
+		cached ? TAP_ARRAY_SIZE(cached_tests) : TAP_ARRAY_SIZE(tests);
+	int shift = backoff || cached;
+	const char *base = vfs_base_dir(argc - shift, argv + shift);
 	char *dir;
 
 	tap_plan(n);
