@@ -84,13 +84,18 @@ static u64 vtfs_poll_window(struct vtfs_queue *q)
 	return VTFS_POLL_AUTO_NS;
 }
 
-/* Whether @req's sender should poll for its reply. */
+/*
+ * Whether @req's sender should poll for its reply.  Not for a blocking
+ * lock request: it waits for other lock holders, not for the host, and a
+ * dozen waiters' misses in a row would make the queue's fast requests
+ * after them skip polling.
+ */
 bool vtfs_poll_wanted(struct vtfs_device *dev, struct fuse_req *req)
 {
 	return READ_ONCE(dev->poll_ns) &&
 	       test_bit(FR_ISREPLY, &req->flags) &&
 	       !test_bit(FR_BACKGROUND, &req->flags) &&
-	       preemptible();
+	       req->in.h.opcode != FUSE_SETLKW && preemptible();
 }
 
 /* Holds off @q's callback for one more poller.  Caller holds q->lock. */
